@@ -1,0 +1,343 @@
+package org.resumelb.proxy.pool;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What every policy shares: membership, the least-recently-used order, in-flight
+ * backlogs with their decayed means, résumés, snapshots and settings. A policy
+ * only says which worker {@link #choose} picks.
+ *
+ * <p><b>Concurrency contract.</b> One monitor, {@link #lock}, guards all state of
+ * the pool and of its {@link PoolWorker}s. {@code acquire} and {@code release}
+ * hold it for a few dozen instructions and allocate nothing: the LRU order is an
+ * intrusive doubly linked list through the workers (moving a worker to the
+ * most-recently-used end rewires four pointers), backlogs are plain fields, and
+ * no iterator, boxing or lambda runs on that path. Membership and résumé changes
+ * ({@code update}, {@code remove}, {@code resetSkills}) are rare, so they may
+ * allocate; their argument checks and copies happen before the lock is taken.
+ * {@code snapshot} copies references under the lock and builds its maps outside.
+ * Nothing here blocks, waits or calls out while holding the lock.
+ *
+ * <p>Invariant: the pool's {@code backlog} is the sum of the backlogs of its
+ * current workers. A removed worker takes its backlog with it, and releasing
+ * it afterwards lowers only its own.
+ */
+abstract class AbstractPool implements Pool {
+
+    final Object lock = new Object();
+
+    private final String policy;
+
+    // Guarded by lock.
+    private final HashMap<String, PoolWorker> byUrl = new HashMap<>();
+    /** Least-recently-used end of the list of all workers. */
+    PoolWorker lruFirst;
+    /** Most-recently-used end. */
+    PoolWorker lruLast;
+    int size;
+    int backlog;
+    double dbacklog;
+    double nbacklog;
+    double mbacklog;
+    PoolSettings settings;
+    double variance;
+    double unskilledScore;
+    double hashBalanceFactor;
+    double workerDecay;
+    /** 1 - 1/(2·backlogHistory·workers); keeps its last value while the pool is empty, as in zc.resumelb. */
+    double poolDecay;
+
+    AbstractPool(String policy, PoolSettings settings) {
+        this.policy = policy;
+        applySettings(Objects.requireNonNull(settings, "settings"));
+    }
+
+    /**
+     * Lock held, {@code size > 0}. The worker for the request; the caller then
+     * moves it to the most-recently-used end and counts the request.
+     */
+    abstract PoolWorker choose(String requestClass);
+
+    /** Lock held. A new worker has joined (already linked at the LRU end). */
+    void joined(PoolWorker worker) {
+    }
+
+    /** Lock held. A worker has left (already unlinked and marked removed). */
+    void left(PoolWorker worker) {
+    }
+
+    /**
+     * Lock held. Replaces the worker's résumé; {@code skills} is immutable and
+     * already validated. Policies that index skills override this and call it.
+     */
+    void replaceSkills(PoolWorker worker, Map<String, Double> skills) {
+        worker.skills = skills;
+        worker.gained = null;
+    }
+
+    @Override
+    public final PoolWorker acquire(String requestClass) {
+        Objects.requireNonNull(requestClass, "requestClass");
+        synchronized (lock) {
+            if (size == 0) {
+                return null;
+            }
+            PoolWorker worker = choose(requestClass);
+            moveToMostRecentlyUsed(worker);
+            worker.backlog++;
+            worker.decayBacklog(workerDecay);
+            backlog++;
+            decayPoolBacklog();
+            return worker;
+        }
+    }
+
+    @Override
+    public final void release(PoolWorker worker) {
+        Objects.requireNonNull(worker, "worker");
+        if (worker.owner != this) {
+            throw new IllegalArgumentException("Worker " + worker.url() + " belongs to another pool");
+        }
+        synchronized (lock) {
+            if (worker.backlog <= 0) {
+                throw new IllegalStateException(
+                        "Worker " + worker.url() + " released more often than acquired");
+            }
+            if (!worker.removed) {
+                backlog--;
+                decayPoolBacklog();
+            }
+            worker.backlog--;
+            worker.decayBacklog(workerDecay);
+        }
+    }
+
+    @Override
+    public final boolean update(String url, String version, Map<String, Double> skills) {
+        Objects.requireNonNull(url, "url");
+        Map<String, Double> resume = validResume(skills);
+        synchronized (lock) {
+            PoolWorker worker = byUrl.get(url);
+            boolean isNew = worker == null;
+            if (isNew) {
+                worker = new PoolWorker(this, url);
+                byUrl.put(url, worker);
+                linkAtLeastRecentlyUsed(worker);
+                size++;
+                poolDecay = poolDecay(settings.backlogHistory(), size);
+            }
+            worker.version = version;
+            replaceSkills(worker, resume);
+            if (isNew) {
+                joined(worker);
+            }
+            return isNew;
+        }
+    }
+
+    @Override
+    public final boolean remove(String url) {
+        Objects.requireNonNull(url, "url");
+        synchronized (lock) {
+            PoolWorker worker = byUrl.remove(url);
+            if (worker == null) {
+                return false;
+            }
+            replaceSkills(worker, Map.of());
+            unlink(worker);
+            worker.removed = true;
+            backlog -= worker.backlog;
+            decayPoolBacklog(); // with the decay of the pool it left, as zc.resumelb does
+            size--;
+            if (size > 0) {
+                poolDecay = poolDecay(settings.backlogHistory(), size);
+            }
+            left(worker);
+            return true;
+        }
+    }
+
+    @Override
+    public final boolean resetSkills(String url) {
+        Objects.requireNonNull(url, "url");
+        synchronized (lock) {
+            PoolWorker worker = byUrl.get(url);
+            if (worker == null) {
+                return false;
+            }
+            replaceSkills(worker, Map.of());
+            return true;
+        }
+    }
+
+    @Override
+    public final void resetAllSkills() {
+        synchronized (lock) {
+            for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+                replaceSkills(w, Map.of());
+            }
+        }
+    }
+
+    @Override
+    public final int size() {
+        synchronized (lock) {
+            return size;
+        }
+    }
+
+    @Override
+    public final int backlog() {
+        synchronized (lock) {
+            return backlog;
+        }
+    }
+
+    @Override
+    public final String policy() {
+        return policy;
+    }
+
+    @Override
+    public final void settings(PoolSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        synchronized (lock) {
+            applySettings(settings);
+        }
+    }
+
+    @Override
+    public final PoolSettings settings() {
+        synchronized (lock) {
+            return settings;
+        }
+    }
+
+    @Override
+    public final PoolSnapshot snapshot() {
+        record Row(String url, String version, int backlog, double meanBacklog,
+                   Map<String, Double> skills, Map<String, Double> gained) {
+        }
+        Row[] rows;
+        int poolBacklog;
+        double poolMeanBacklog;
+        PoolSettings current;
+        synchronized (lock) {
+            rows = new Row[size];
+            int i = 0;
+            for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+                rows[i++] = new Row(w.url(), w.version, w.backlog, w.mbacklog, w.skills,
+                        w.gained == null ? Map.of() : new HashMap<>(w.gained));
+            }
+            poolBacklog = backlog;
+            poolMeanBacklog = mbacklog;
+            current = settings;
+        }
+        TreeMap<String, PoolSnapshot.WorkerStatus> workers = new TreeMap<>();
+        TreeMap<String, List<PoolSnapshot.SkilledWorker>> classes = new TreeMap<>();
+        for (Row row : rows) {
+            Map<String, Double> resume = new HashMap<>(row.skills());
+            resume.putAll(row.gained());
+            workers.put(row.url(), new PoolSnapshot.WorkerStatus(
+                    row.url(), row.version(), row.backlog(), row.meanBacklog(), resume));
+            resume.forEach((c, score) -> classes.computeIfAbsent(c, k -> new ArrayList<>())
+                    .add(new PoolSnapshot.SkilledWorker(row.url(), score)));
+        }
+        classes.replaceAll((c, skilled) -> PoolSnapshot.sortedByScore(skilled));
+        return new PoolSnapshot(policy, current, poolBacklog, poolMeanBacklog,
+                new ArrayList<>(workers.values()), classes);
+    }
+
+    @Override
+    public String toString() {
+        synchronized (lock) {
+            return getClass().getSimpleName() + "[policy=" + policy + ", workers=" + size
+                    + ", backlog=" + backlog + ", meanBacklog=" + mbacklog + "]";
+        }
+    }
+
+    /** Lock held. */
+    private void decayPoolBacklog() {
+        dbacklog = dbacklog * poolDecay + backlog;
+        nbacklog = nbacklog * poolDecay + 1;
+        mbacklog = dbacklog / nbacklog;
+    }
+
+    /** Lock held (or constructing). */
+    private void applySettings(PoolSettings settings) {
+        this.settings = settings;
+        variance = settings.variance();
+        unskilledScore = settings.unskilledScore();
+        hashBalanceFactor = settings.hashBalanceFactor();
+        workerDecay = 1.0 - 1.0 / (2.0 * settings.backlogHistory());
+        if (size > 0) {
+            poolDecay = poolDecay(settings.backlogHistory(), size);
+        }
+    }
+
+    private static double poolDecay(int backlogHistory, int workers) {
+        return 1.0 - 1.0 / (2.0 * backlogHistory * workers);
+    }
+
+    /** Lock held. New workers join at the least-recently-used end, so they get work first. */
+    private void linkAtLeastRecentlyUsed(PoolWorker worker) {
+        worker.lruPrev = null;
+        worker.lruNext = lruFirst;
+        if (lruFirst != null) {
+            lruFirst.lruPrev = worker;
+        } else {
+            lruLast = worker;
+        }
+        lruFirst = worker;
+    }
+
+    /** Lock held. */
+    private void unlink(PoolWorker worker) {
+        PoolWorker prev = worker.lruPrev;
+        PoolWorker next = worker.lruNext;
+        if (prev != null) {
+            prev.lruNext = next;
+        } else {
+            lruFirst = next;
+        }
+        if (next != null) {
+            next.lruPrev = prev;
+        } else {
+            lruLast = prev;
+        }
+        worker.lruPrev = null;
+        worker.lruNext = null;
+    }
+
+    /** Lock held. */
+    private void moveToMostRecentlyUsed(PoolWorker worker) {
+        if (worker == lruLast) {
+            return;
+        }
+        unlink(worker);
+        worker.lruPrev = lruLast;
+        lruLast.lruNext = worker; // not null: worker was not last, so the list has another
+        lruLast = worker;
+    }
+
+    /** Validates and copies a résumé, outside the lock. */
+    private static Map<String, Double> validResume(Map<String, Double> skills) {
+        Objects.requireNonNull(skills, "skills");
+        for (Map.Entry<String, Double> e : skills.entrySet()) {
+            Double score = e.getValue();
+            if (e.getKey() == null) {
+                throw new IllegalArgumentException("Résumé has a null request class");
+            }
+            if (score == null || !(score >= 0) || score == Double.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("Résumé score of class '" + e.getKey() + "' is "
+                        + score + ": accepted values are finite numbers >= 0");
+            }
+        }
+        return Map.copyOf(skills);
+    }
+}

@@ -1,0 +1,152 @@
+package org.resumelb.proxy.pool;
+
+import java.util.Arrays;
+import java.util.Comparator;
+
+/**
+ * The "consistent-hash" policy: consistent hashing with bounded loads
+ * (Mirrokni, Thorup and Zadimoghaddam, 2018), as HAProxy's
+ * {@code hash-balance-factor}.
+ *
+ * <p>Each worker owns {@value #VIRTUAL_NODES} points on a 64-bit ring, placed
+ * by a hash of its URL alone, so the ring of a given set of workers does not
+ * depend on the order they joined in, and a joining worker takes over only the
+ * arcs before its own points: about 1/N of the classes. A request class hashes
+ * to a point and walks clockwise to the first worker whose backlog would stay
+ * within {@code ceil(hashBalanceFactor * (total backlog + 1) / workers)}, so a
+ * hot class spills over to its ring neighbours instead of swamping one worker.
+ * Some worker always fits (the least loaded one, as the factor is above 1),
+ * and an idle pool always answers with the class's own point's worker.
+ * Résumés play no part (they are kept for the snapshot).
+ *
+ * <p>Concurrency contract: {@link AbstractPool}'s. {@code acquire} hashes the
+ * class (a loop over its chars), binary-searches a sorted {@code long[]} and
+ * walks the parallel owner array; nothing is allocated. The ring is rebuilt
+ * only when a worker joins or leaves, under the lock (about
+ * {@value #VIRTUAL_NODES}·N·log entries sorted).
+ */
+public final class ConsistentHashPool extends AbstractPool {
+
+    static final String POLICY = "consistent-hash";
+
+    /** Points per worker on the ring. */
+    static final int VIRTUAL_NODES = 100;
+
+    private static final long[] NO_POINTS = {};
+    private static final PoolWorker[] NO_OWNERS = {};
+
+    /** Guarded by lock. Sorted ring points and, in parallel, their workers. */
+    private long[] points = NO_POINTS;
+    private PoolWorker[] owners = NO_OWNERS;
+
+    public ConsistentHashPool() {
+        this(PoolSettings.DEFAULTS);
+    }
+
+    public ConsistentHashPool(PoolSettings settings) {
+        super(POLICY, settings);
+    }
+
+    @Override
+    PoolWorker choose(String requestClass) {
+        long[] ring = points;
+        PoolWorker[] owner = owners;
+        int n = ring.length;
+        // Small slack so that a bound that is an integer does not round up by a rounding error.
+        long bound = (long) Math.ceil(hashBalanceFactor * (backlog + 1.0) / size - 1e-9);
+        int start = firstAtOrAfter(ring, hash(requestClass));
+        for (int k = 0; k < n; k++) {
+            int i = start + k;
+            if (i >= n) {
+                i -= n;
+            }
+            PoolWorker w = owner[i];
+            if (w.backlog + 1L <= bound) {
+                return w;
+            }
+        }
+        return owner[start]; // unreachable while factor > 1: the least loaded worker fits
+    }
+
+    @Override
+    void joined(PoolWorker worker) {
+        rebuildRing();
+    }
+
+    @Override
+    void left(PoolWorker worker) {
+        rebuildRing();
+    }
+
+    /** Lock held. */
+    private void rebuildRing() {
+        record Point(long point, PoolWorker worker) {
+        }
+        Point[] ring = new Point[size * VIRTUAL_NODES];
+        int j = 0;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            long base = hash(w.url());
+            for (int v = 0; v < VIRTUAL_NODES; v++) {
+                ring[j++] = new Point(pointOf(base, v), w);
+            }
+        }
+        // Equal points (improbable) are ordered by URL so the ring stays independent of join order.
+        Arrays.sort(ring, Comparator.comparingLong(Point::point)
+                .thenComparing(p -> p.worker().url()));
+        long[] newPoints = new long[ring.length];
+        PoolWorker[] newOwners = new PoolWorker[ring.length];
+        for (int i = 0; i < ring.length; i++) {
+            newPoints[i] = ring[i].point();
+            newOwners[i] = ring[i].worker();
+        }
+        points = newPoints;
+        owners = newOwners;
+    }
+
+    /** The index of the first point >= h, wrapping to 0 past the end. */
+    private static int firstAtOrAfter(long[] ring, long h) {
+        int lo = 0;
+        int hi = ring.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ring[mid] < h) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo == ring.length ? 0 : lo;
+    }
+
+    /** The v-th point of a worker whose URL hashes to {@code base}: distinct for distinct v. */
+    static long pointOf(long base, int v) {
+        return mix(base + (v + 1L) * 0x9E3779B97F4A7C15L);
+    }
+
+    /**
+     * A 64-bit hash of a string: FNV-1a over the UTF-16 code units (both bytes
+     * of each), then murmur3's finalizer, which spreads FNV's weak high bits.
+     * Allocation-free.
+     */
+    static long hash(CharSequence s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            h ^= c & 0xff;
+            h *= 0x100000001b3L;
+            h ^= c >>> 8;
+            h *= 0x100000001b3L;
+        }
+        return mix(h);
+    }
+
+    /** murmur3's fmix64: a bijection with full avalanche. */
+    static long mix(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+}

@@ -1,0 +1,42 @@
+package org.resumelb.proxy.pool;
+
+/**
+ * The "least-backlog" policy: zc.resumelb's {@code ClasslessPool}. A request
+ * goes to the worker with the fewest requests in flight; among equals, to the
+ * least recently used. Request classes and résumés (kept only for the snapshot)
+ * play no part. It suits applications whose working set fits every worker.
+ *
+ * <p>Concurrency contract: {@link AbstractPool}'s. {@code acquire} walks the LRU
+ * list from its least-recently-used end and stops at the first idle worker, so
+ * it is linear in the number of workers only when all are busy; it allocates
+ * nothing.
+ */
+public final class LeastBacklogPool extends AbstractPool {
+
+    static final String POLICY = "least-backlog";
+
+    public LeastBacklogPool() {
+        this(PoolSettings.DEFAULTS);
+    }
+
+    public LeastBacklogPool(PoolSettings settings) {
+        super(POLICY, settings);
+    }
+
+    @Override
+    PoolWorker choose(String requestClass) {
+        PoolWorker best = null;
+        int bestBacklog = Integer.MAX_VALUE;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            int b = w.backlog;
+            if (b == 0) {
+                return w;
+            }
+            if (b < bestBacklog) {
+                bestBacklog = b;
+                best = w;
+            }
+        }
+        return best;
+    }
+}

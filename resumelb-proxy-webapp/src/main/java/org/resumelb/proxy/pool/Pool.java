@@ -1,0 +1,80 @@
+package org.resumelb.proxy.pool;
+
+import java.util.Map;
+
+/**
+ * A routing policy: picks the worker for each request and learns the workers'
+ * résumés.
+ *
+ * <p>Shaped like Netflix concurrency-limits' {@code Limiter}: {@link #acquire}
+ * returns a handle, and the caller owes exactly one {@link #release} for it,
+ * whatever happens to the request (success, failure, retry elsewhere) and
+ * whatever happens to the worker meanwhile (removed, replaced).
+ *
+ * <p>Implementations are thread-safe; {@code acquire} and {@code release} never
+ * block on anything but a short internal critical section.
+ */
+public interface Pool {
+
+    /**
+     * Picks a worker for a request of class {@code requestClass} (never null;
+     * {@code ""} allowed). Non-blocking.
+     *
+     * @return the worker, or null when the pool has no worker. The caller must
+     *     call {@link #release} exactly once for each non-null result.
+     */
+    PoolWorker acquire(String requestClass);
+
+    /**
+     * Ends a request started by {@link #acquire}. Releasing a worker that was
+     * removed meanwhile is allowed: it only lowers that worker's own backlog,
+     * never the pool's (the pool's backlog is always the sum over current
+     * workers).
+     *
+     * @throws IllegalArgumentException if the worker came from another pool
+     * @throws IllegalStateException if the worker has no request in flight (a
+     *     second release of the same lease); nothing changes then
+     */
+    void release(PoolWorker worker);
+
+    /**
+     * Adds the worker at {@code url} (at the least-recently-used end) or
+     * replaces its skills.
+     *
+     * @param version the version the worker reports; may be null
+     * @param skills request class -> requests per second, all finite and >= 0
+     * @return true when the worker is new
+     * @throws IllegalArgumentException for a null class or a score that is not
+     *     finite and >= 0; nothing changes then
+     */
+    boolean update(String url, String version, Map<String, Double> skills);
+
+    /** Forgets the worker: its skills and its place. Returns false if unknown. */
+    boolean remove(String url);
+
+    /**
+     * Forgets the skills of one worker but keeps it in the pool with an empty
+     * résumé (the admin "reset skills"). Returns false if unknown.
+     */
+    boolean resetSkills(String url);
+
+    /** {@link #resetSkills} for every worker. */
+    void resetAllSkills();
+
+    /** The number of workers. */
+    int size();
+
+    /** Requests in flight on the current workers. */
+    int backlog();
+
+    /** An immutable copy of the pool's state, for status pages. */
+    PoolSnapshot snapshot();
+
+    /** The policy name: "resume", "round-robin", "least-backlog" or "consistent-hash". */
+    String policy();
+
+    /** Changes the settings at run time; they apply to the next call. */
+    void settings(PoolSettings settings);
+
+    PoolSettings settings();
+}

@@ -1,0 +1,88 @@
+package org.resumelb.proxy.pool;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A worker as one pool sees it: the handle that {@link Pool#acquire} returns
+ * and {@link Pool#release} takes back.
+ *
+ * <p>Each {@link Pool#update} of a new URL creates a new handle; a handle of a
+ * removed worker stays valid for {@code release} but is never handed out
+ * again, even if a worker with the same URL joins later.
+ *
+ * <p>The accessors read under the owning pool's lock, so they see a consistent
+ * value; they are meant for logs and tests, not for routing decisions, which
+ * belong to the pool. Equality is identity.
+ */
+public final class PoolWorker {
+
+    private final String url;
+    final AbstractPool owner;
+
+    // Everything below is guarded by owner.lock.
+
+    String version;
+    /** The résumé as reported: immutable, replaced as a whole. */
+    Map<String, Double> skills = Map.of();
+    /**
+     * Classes the résumé pool gave this worker at the unskilled score since its
+     * last résumé (zc.resumelb writes them into the résumé; the next résumé
+     * replaces them). Null while there are none; never shares keys with skills.
+     */
+    HashMap<String, Double> gained;
+
+    int backlog;
+    double dbacklog;
+    double nbacklog;
+    double mbacklog;
+
+    /** Neighbours in the pool's least-recently-used list; null at the ends. */
+    PoolWorker lruPrev;
+    PoolWorker lruNext;
+
+    boolean removed;
+
+    PoolWorker(AbstractPool owner, String url) {
+        this.owner = owner;
+        this.url = url;
+    }
+
+    /** The base URL requests are forwarded to. */
+    public String url() {
+        return url;
+    }
+
+    /** The version the worker last reported, or null. */
+    public String version() {
+        synchronized (owner.lock) {
+            return version;
+        }
+    }
+
+    /** Requests in flight on this worker. */
+    public int backlog() {
+        synchronized (owner.lock) {
+            return backlog;
+        }
+    }
+
+    /** The decayed mean of {@link #backlog()} over about backlogHistory acquires and releases. */
+    public double meanBacklog() {
+        synchronized (owner.lock) {
+            return mbacklog;
+        }
+    }
+
+    /** Lock held. One step of the decayed mean: zc.resumelb's {@code _decay_backlog}. */
+    void decayBacklog(double decay) {
+        dbacklog = dbacklog * decay + backlog;
+        nbacklog = nbacklog * decay + 1;
+        mbacklog = dbacklog / nbacklog;
+    }
+
+    @Override
+    public String toString() {
+        return url;
+    }
+}

@@ -1,0 +1,207 @@
+package org.resumelb.proxy.pool;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The résumé-based policy ("resume"): zc.resumelb's {@code Pool}. Requests of a
+ * class go to the workers whose résumés show them good at it, as long as those
+ * workers are not much busier than the rest; otherwise to the least recently
+ * used worker, which thereby learns the class.
+ *
+ * <p>The algorithm, per {@code acquire(c)}, with backlogs counted in requests in
+ * flight and mean backlogs decayed over about {@code backlogHistory} events:
+ * <pre>
+ *   max_backlog = max(variance * pool.mean_backlog / workers, 1)
+ *   min_backlog = lru_first.mean_backlog + 1
+ *   best = the worker w skilled at c, skipping those with
+ *          (w.mean_backlog - min_backlog) > max_backlog,
+ *          with the highest score / w.backlog (score alone while w.backlog <= 1)
+ *   no best: best = lru_first, which gets c at unskilledScore if it lacked it
+ *   best moves to the most-recently-used end; backlog++ on best and the pool
+ * </pre>
+ * The least-recently-used worker's mean backlog stands in for the minimum (as
+ * in zc.resumelb). Ties between equal scores go to the worker that has had the
+ * class longest. A class a worker takes without a résumé entry is written into
+ * its résumé (zc.resumelb does so), so the class sticks there until the
+ * worker's next résumé replaces the whole résumé.
+ *
+ * <p><b>Concurrency contract.</b> One monitor guards everything (see
+ * {@link AbstractPool}). {@code acquire} does one {@code HashMap} lookup of the
+ * class, a scan over that class's skilled workers (a handful, not the whole
+ * pool) held in two parallel arrays, and four pointer writes to move the winner
+ * in the LRU list; {@code release} is two decrements and two decayed updates.
+ * Neither allocates, with one exception that the algorithm itself demands:
+ * when a worker takes a class it lacked, the class's skilled set is replaced by
+ * a copy one entry longer and the class is written into the worker's résumé.
+ * Skilled sets are never changed in place: {@code update} and that exception
+ * swap in new arrays (copy-on-write). Caller obligations are {@link Pool}'s:
+ * one release per acquired handle.
+ */
+public final class WorkerPool extends AbstractPool {
+
+    static final String POLICY = "resume";
+
+    /** Guarded by lock. Request class -> the workers with it in their résumé. */
+    private final HashMap<String, SkilledSet> skilled = new HashMap<>();
+
+    public WorkerPool() {
+        this(PoolSettings.DEFAULTS);
+    }
+
+    public WorkerPool(PoolSettings settings) {
+        super(POLICY, settings);
+    }
+
+    @Override
+    PoolWorker choose(String requestClass) {
+        PoolWorker first = lruFirst;
+        SkilledSet set = skilled.get(requestClass);
+        PoolWorker best = null;
+        boolean firstSkilled = false;
+        if (set != null) {
+            double maxBacklog = Math.max(variance * mbacklog / size, 1.0);
+            double minBacklog = first.mbacklog + 1.0;
+            double bestScore = 0.0;
+            PoolWorker[] workers = set.workers;
+            double[] scores = set.scores;
+            for (int i = 0; i < workers.length; i++) {
+                PoolWorker w = workers[i];
+                if (w == first) {
+                    firstSkilled = true;
+                }
+                if (w.mbacklog - minBacklog > maxBacklog) {
+                    continue;
+                }
+                double score = scores[i];
+                int b = w.backlog;
+                if (b > 1) {
+                    score /= b;
+                }
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = w;
+                }
+            }
+        }
+        if (best == null) {
+            best = first;
+            if (!firstSkilled) {
+                gain(first, requestClass, set);
+            }
+        }
+        return best;
+    }
+
+    /** Lock held. The worker takes a class it lacked, at the unskilled score (zc.resumelb's rule). */
+    private void gain(PoolWorker worker, String requestClass, SkilledSet set) {
+        double score = unskilledScore;
+        skilled.put(requestClass, set == null ? SkilledSet.of(worker, score) : set.plus(worker, score));
+        if (worker.gained == null) {
+            worker.gained = new HashMap<>();
+        }
+        worker.gained.put(requestClass, score);
+    }
+
+    @Override
+    void replaceSkills(PoolWorker worker, Map<String, Double> resume) {
+        Map<String, Double> old = worker.skills;
+        HashMap<String, Double> gained = worker.gained;
+        for (String c : old.keySet()) {
+            if (!resume.containsKey(c)) {
+                drop(worker, c);
+            }
+        }
+        if (gained != null) {
+            for (String c : gained.keySet()) {
+                if (!resume.containsKey(c)) {
+                    drop(worker, c);
+                }
+            }
+        }
+        for (Map.Entry<String, Double> e : resume.entrySet()) {
+            String c = e.getKey();
+            double score = e.getValue();
+            Double before = old.get(c);
+            if (before == null && gained != null) {
+                before = gained.get(c);
+            }
+            SkilledSet set = skilled.get(c);
+            if (before == null) {
+                skilled.put(c, set == null ? SkilledSet.of(worker, score) : set.plus(worker, score));
+            } else if (before.doubleValue() != score) {
+                skilled.put(c, set.rescored(worker, score));
+            }
+        }
+        super.replaceSkills(worker, resume);
+    }
+
+    /** Lock held. */
+    private void drop(PoolWorker worker, String requestClass) {
+        SkilledSet rest = skilled.get(requestClass).minus(worker);
+        if (rest == null) {
+            skilled.remove(requestClass);
+        } else {
+            skilled.put(requestClass, rest);
+        }
+    }
+
+    /**
+     * The workers skilled at one class with their scores, as two parallel
+     * arrays. Immutable: a change makes a new set.
+     */
+    private static final class SkilledSet {
+        final PoolWorker[] workers;
+        final double[] scores;
+
+        private SkilledSet(PoolWorker[] workers, double[] scores) {
+            this.workers = workers;
+            this.scores = scores;
+        }
+
+        static SkilledSet of(PoolWorker worker, double score) {
+            return new SkilledSet(new PoolWorker[] {worker}, new double[] {score});
+        }
+
+        SkilledSet plus(PoolWorker worker, double score) {
+            int n = workers.length;
+            PoolWorker[] w = Arrays.copyOf(workers, n + 1);
+            double[] s = Arrays.copyOf(scores, n + 1);
+            w[n] = worker;
+            s[n] = score;
+            return new SkilledSet(w, s);
+        }
+
+        SkilledSet rescored(PoolWorker worker, double score) {
+            double[] s = scores.clone();
+            s[indexOf(worker)] = score;
+            return new SkilledSet(workers, s);
+        }
+
+        /** This set without the worker, or null when nothing would be left. */
+        SkilledSet minus(PoolWorker worker) {
+            int i = indexOf(worker);
+            int n = workers.length;
+            if (n == 1) {
+                return null;
+            }
+            PoolWorker[] w = new PoolWorker[n - 1];
+            double[] s = new double[n - 1];
+            System.arraycopy(workers, 0, w, 0, i);
+            System.arraycopy(workers, i + 1, w, i, n - 1 - i);
+            System.arraycopy(scores, 0, s, 0, i);
+            System.arraycopy(scores, i + 1, s, i, n - 1 - i);
+            return new SkilledSet(w, s);
+        }
+
+        private int indexOf(PoolWorker worker) {
+            for (int i = 0; i < workers.length; i++) {
+                if (workers[i] == worker) {
+                    return i;
+                }
+            }
+            throw new IllegalStateException("Worker " + worker + " missing from its skilled set");
+        }
+    }
+}
