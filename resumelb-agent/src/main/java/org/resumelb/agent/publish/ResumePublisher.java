@@ -1,0 +1,329 @@
+package org.resumelb.agent.publish;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.resumelb.agent.Log;
+import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeFile;
+import org.resumelb.agent.skill.SkillTracker;
+
+/**
+ * Pushes the worker's résumé to every configured load balancer
+ * ({@code POST {lb}/_resumelb/resumes}, signed with HMAC-SHA256).
+ *
+ * <p>When it publishes: after every {@code history} requests (the tracker
+ * says so and the request thread calls {@link #publishSoon()}), when
+ * {@code resumeInterval} has passed with new requests counted, and at least
+ * every {@code heartbeat} even with nothing new, so that a restarted load
+ * balancer relearns the worker within one heartbeat. Each load balancer has its
+ * own state: a push that fails puts that balancer in exponential backoff (1 s
+ * doubling up to {@code maxBackoff}) and it gets a fresh résumé when the
+ * backoff ends; the others are not held up. {@code seq} is strictly increasing
+ * for the process id {@link #id()}.
+ *
+ * <p><b>Concurrency contract.</b> Request threads only ever call
+ * {@link #publishSoon()}, which sets a flag and, at most once until the next
+ * tick, hands a task to the publisher's single scheduler thread: they never
+ * block and never do I/O. All decisions and state changes happen on that one
+ * thread; HTTP completions (on the HTTP client's threads) touch only the
+ * per-balancer atomics. {@link #close()} is idempotent and may be called from
+ * any thread.
+ */
+public final class ResumePublisher implements AutoCloseable {
+
+    public static final String RESUMES_PATH = "/_resumelb/resumes";
+
+    private static final Log LOG = Log.get(ResumePublisher.class);
+    private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
+
+    /** What the publisher needs to know; validated by the caller's settings. */
+    public record Options(List<URI> lbs, byte[] secret, String workerUrl, String version,
+                          Duration resumeInterval, Duration heartbeat, Duration timeout,
+                          Duration maxBackoff, Path resumeFile) {
+        public Options {
+            lbs = List.copyOf(lbs);
+            Objects.requireNonNull(resumeInterval, "resumeInterval");
+            Objects.requireNonNull(heartbeat, "heartbeat");
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(maxBackoff, "maxBackoff");
+        }
+    }
+
+    /** One load balancer's push state. */
+    private static final class Target {
+        final URI lb;
+        final URI endpoint;
+        final AtomicBoolean inFlight = new AtomicBoolean();
+        volatile boolean failing;
+        volatile long nextAttemptMillis;
+        volatile long backoffMillis;
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        volatile String lastProblem;
+
+        Target(URI lb) {
+            this.lb = lb;
+            this.endpoint = URI.create(lb.toString() + RESUMES_PATH);
+        }
+    }
+
+    private final Options options;
+    private final SkillTracker tracker;
+    private final ResumeCodec codec;
+    private final Clock clock;
+    private final String id;
+    private final AtomicLong seq = new AtomicLong();
+    private final List<Target> targets = new ArrayList<>();
+    private final AtomicBoolean publishRequested = new AtomicBoolean();
+    private final AtomicBoolean tickScheduled = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService httpExecutor;
+    private final HttpClient http;
+
+    // Touched only by the scheduler thread.
+    private long lastPublishMillis;
+    private long generationAtLastPublish = -1;
+    private long generationAtLastSave = -1;
+
+    public ResumePublisher(Options options, SkillTracker tracker, ResumeCodec codec, Clock clock) {
+        this.options = options;
+        this.tracker = tracker;
+        this.codec = codec;
+        this.clock = clock;
+        this.id = newId(options.workerUrl());
+        for (URI lb : options.lbs()) {
+            targets.add(new Target(lb));
+        }
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("resumelb-publisher"));
+        this.httpExecutor = Executors.newFixedThreadPool(2, daemonThreads("resumelb-push"));
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(options.timeout())
+                .executor(httpExecutor)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    private static String newId(String workerUrl) {
+        byte[] random = new byte[8];
+        new SecureRandom().nextBytes(random);
+        String base = workerUrl == null ? "worker" : workerUrl.replaceFirst("^https?://", "");
+        return base + "#" + HexFormat.of().formatHex(random);
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Starts the periodic ticks and sends a first résumé at once. */
+    public void start() {
+        long tick = Math.max(50, Math.min(1000, Math.min(options.resumeInterval().toMillis(), options.heartbeat().toMillis()) / 4));
+        publishRequested.set(true);
+        scheduler.scheduleWithFixedDelay(this::tickSafely, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** The process id carried in every résumé. */
+    public String id() {
+        return id;
+    }
+
+    /** Called by a request thread that completed a history window: never blocks. */
+    public void publishSoon() {
+        publishRequested.set(true);
+        if (!closed.get() && tickScheduled.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(this::tickSafely);
+            } catch (RuntimeException rejected) {
+                tickScheduled.set(false);
+            }
+        }
+    }
+
+    /** The current résumé without consuming a sequence number (for GET /_resumelb/resume). */
+    public Resume current(String workerUrl) {
+        return new Resume(workerUrl, id, options.version(), seq.get(), clock.millis(), closed.get(), tracker.skills());
+    }
+
+    private void tickSafely() {
+        tickScheduled.set(false);
+        try {
+            tick();
+        } catch (RuntimeException | Error e) {
+            LOG.error("ResumeLB publisher tick failed", e);
+        }
+    }
+
+    private void tick() {
+        if (closed.get()) {
+            return;
+        }
+        long now = clock.millis();
+        long gen = tracker.generation();
+        boolean changed = gen != generationAtLastPublish;
+        boolean due = publishRequested.get()
+                || (changed && now - lastPublishMillis >= options.resumeInterval().toMillis())
+                || now - lastPublishMillis >= options.heartbeat().toMillis();
+        byte[] body = null;
+        for (Target t : targets) {
+            boolean wanted = due || t.failing;
+            if (!wanted || now < t.nextAttemptMillis || t.inFlight.get()) {
+                continue;
+            }
+            if (body == null) {
+                body = codec.encode(next(false));
+            }
+            send(t, body);
+        }
+        if (due && (body != null || targets.isEmpty())) {
+            publishRequested.set(false);
+            lastPublishMillis = now;
+            generationAtLastPublish = gen;
+        }
+        if (options.resumeFile() != null && gen != generationAtLastSave && (due || targets.isEmpty())) {
+            save(gen);
+        }
+    }
+
+    private Resume next(boolean draining) {
+        return new Resume(options.workerUrl(), id, options.version(), seq.incrementAndGet(), clock.millis(), draining, tracker.skills());
+    }
+
+    private void save(long gen) {
+        try {
+            ResumeFile.save(options.resumeFile(), codec, next(false));
+            generationAtLastSave = gen;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("ResumeLB could not save the résumé file {}: {}", options.resumeFile(), e.toString());
+        }
+    }
+
+    private CompletableFuture<Void> send(Target t, byte[] body) {
+        t.inFlight.set(true);
+        HttpRequest.Builder request = HttpRequest.newBuilder(t.endpoint)
+                .timeout(options.timeout())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (options.secret() != null) {
+            request.header(ResumeCodec.SIGNATURE_HEADER, ResumeCodec.sign(options.secret(), body));
+        }
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+                .handle((response, failure) -> {
+                    try {
+                        if (failure != null) {
+                            failed(t, failure.getCause() != null ? failure.getCause().toString() : failure.toString());
+                        } else if (response.statusCode() / 100 == 2) {
+                            succeeded(t);
+                        } else {
+                            failed(t, "HTTP " + response.statusCode() + " " + abbreviate(response.body()));
+                        }
+                    } finally {
+                        t.inFlight.set(false);
+                    }
+                    return null;
+                });
+    }
+
+    private void succeeded(Target t) {
+        t.accepted.incrementAndGet();
+        if (t.failing) {
+            LOG.info("ResumeLB push to {} works again after {} failures", t.lb, t.failed.get());
+        }
+        t.failing = false;
+        t.backoffMillis = 0;
+        t.nextAttemptMillis = 0;
+    }
+
+    private void failed(Target t, String problem) {
+        t.failed.incrementAndGet();
+        long backoff = t.backoffMillis == 0 ? MIN_BACKOFF.toMillis() : Math.min(t.backoffMillis * 2, options.maxBackoff().toMillis());
+        t.backoffMillis = backoff;
+        t.nextAttemptMillis = clock.millis() + backoff;
+        if (!t.failing || !problem.equals(t.lastProblem)) {
+            LOG.warn("ResumeLB push to {} failed: {}; retrying in {} ms", t.lb, problem, backoff);
+        }
+        t.lastProblem = problem;
+        t.failing = true;
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) {
+            return "";
+        }
+        String oneLine = s.replaceAll("\\s+", " ").trim();
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "…" : oneLine;
+    }
+
+    /** Per load balancer: pushes accepted and failed, whether it is failing now. For status and tests. */
+    public Map<URI, long[]> pushCounts() {
+        Map<URI, long[]> counts = new java.util.LinkedHashMap<>();
+        for (Target t : targets) {
+            counts.put(t.lb, new long[] {t.accepted.get(), t.failed.get(), t.failing ? 1 : 0});
+        }
+        return counts;
+    }
+
+    /**
+     * Tells every load balancer that this worker is draining (waiting at most
+     * {@code timeout} for their answers), saves the résumé file, and stops the
+     * publisher's threads.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.shutdown();
+        try {
+            scheduler.awaitTermination(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (options.resumeFile() != null) {
+            save(tracker.generation());
+        }
+        if (!targets.isEmpty()) {
+            byte[] body = codec.encode(next(true));
+            List<CompletableFuture<Void>> sent = new ArrayList<>();
+            for (Target t : targets) {
+                sent.add(send(t, body));
+            }
+            try {
+                CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                        .get(options.timeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("ResumeLB could not tell every load balancer it is draining: {}", e.toString());
+            }
+        }
+        httpExecutor.shutdownNow();
+    }
+}

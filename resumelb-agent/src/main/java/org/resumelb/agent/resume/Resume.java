@@ -1,0 +1,29 @@
+package org.resumelb.agent.resume;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A worker's résumé (wire protocol version 1, DESIGN.md): what it is good at,
+ * as requests per second per request class, plus who it is and whether it is
+ * draining. Immutable; {@code skills} is an unmodifiable copy.
+ *
+ * @param worker   base URL the load balancer forwards to (http or https)
+ * @param id       one per worker process start
+ * @param version  the application version the worker reports, or null
+ * @param seq      strictly increasing per {@code id}
+ * @param sentAt   when it was sent, milliseconds since the epoch
+ * @param draining true when the worker is shutting down
+ * @param skills   request class to requests per second
+ */
+public record Resume(String worker, String id, String version, long seq, long sentAt, boolean draining,
+                     Map<String, Double> skills) {
+
+    /** The protocol version this record encodes. */
+    public static final int VERSION = 1;
+
+    public Resume {
+        Objects.requireNonNull(skills, "skills");
+        skills = Map.copyOf(skills);
+    }
+}

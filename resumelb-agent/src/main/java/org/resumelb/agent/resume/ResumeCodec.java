@@ -1,0 +1,326 @@
+package org.resumelb.agent.resume;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+
+/**
+ * The résumé wire format (DESIGN.md, "Wire protocol (version 1)"): JSON,
+ * signed with HMAC-SHA256 over the raw body in the {@code X-ResumeLB-Signature}
+ * header as {@code v1=<hex>}.
+ *
+ * <p>Decoding is strict and bounded: the size is checked before anything is
+ * parsed, the JSON is read with Jackson's streaming parser (duplicate keys,
+ * wrong types and trailing content are refused; unknown fields are skipped for
+ * forward compatibility), a résumé with too many classes is refused as soon as
+ * the count is exceeded, and every value is validated. Each refusal is a
+ * {@link ResumeException} whose reason fixes the HTTP status and whose message
+ * names the field.
+ *
+ * <p>Immutable and thread-safe; one instance serves all threads.
+ */
+public final class ResumeCodec {
+
+    public static final String SIGNATURE_HEADER = "X-ResumeLB-Signature";
+    private static final String SCHEME = "v1=";
+    private static final String HMAC = "HmacSHA256";
+
+    private final ResumeLimits limits;
+    private final JsonFactory json;
+
+    public ResumeCodec(ResumeLimits limits) {
+        this.limits = limits;
+        this.json = JsonFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                // Parse NaN and Infinity so that they are reported as invalid scores, by name.
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
+    }
+
+    public ResumeLimits limits() {
+        return limits;
+    }
+
+    /** The JSON document, fields in protocol order. */
+    public byte[] encode(Resume r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 + r.skills().size() * 32);
+        try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeNumberField("v", Resume.VERSION);
+            g.writeStringField("worker", r.worker());
+            g.writeStringField("id", r.id());
+            if (r.version() == null) {
+                g.writeNullField("version");
+            } else {
+                g.writeStringField("version", r.version());
+            }
+            g.writeNumberField("seq", r.seq());
+            g.writeNumberField("sentAt", r.sentAt());
+            g.writeBooleanField("draining", r.draining());
+            g.writeObjectFieldStart("skills");
+            for (Map.Entry<String, Double> e : r.skills().entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code v1=} and the lower-case hex HMAC-SHA256 of {@code body} under {@code secret}. */
+    public static String sign(byte[] secret, byte[] body) {
+        return SCHEME + HexFormat.of().formatHex(hmac(secret, body));
+    }
+
+    private static byte[] hmac(byte[] secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance(HMAC);
+            mac.init(new SecretKeySpec(secret, HMAC));
+            return mac.doFinal(body);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HMAC-SHA256 unavailable", e);
+        }
+    }
+
+    /**
+     * Whether {@code header} is a valid {@code v1=} signature of {@code body};
+     * compared in constant time.
+     */
+    public static boolean verify(byte[] secret, byte[] body, String header) {
+        if (header == null) {
+            return false;
+        }
+        String h = header.trim();
+        if (!h.regionMatches(true, 0, SCHEME, 0, SCHEME.length()) || h.length() != SCHEME.length() + 64) {
+            return false;
+        }
+        byte[] given;
+        try {
+            given = HexFormat.of().parseHex(h.substring(SCHEME.length()).toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return MessageDigest.isEqual(hmac(secret, body), given);
+    }
+
+    /**
+     * Checks the size, then the signature (skipped when {@code secret} is null:
+     * insecure mode, which the caller logs), then decodes and validates.
+     */
+    public Resume verifyAndDecode(byte[] secret, byte[] body, String signatureHeader) throws ResumeException {
+        checkSize(body);
+        if (secret != null && !verify(secret, body, signatureHeader)) {
+            throw new ResumeException(ResumeException.Reason.BAD_SIGNATURE, signatureHeader == null
+                    ? "missing " + SIGNATURE_HEADER + " header"
+                    : "wrong signature in " + SIGNATURE_HEADER + " (expected v1=<hex HMAC-SHA256 of the body>)");
+        }
+        return decode(body);
+    }
+
+    private void checkSize(byte[] body) throws ResumeException {
+        if (body.length > limits.maxBodyBytes()) {
+            throw new ResumeException(ResumeException.Reason.TOO_LARGE,
+                    "body of " + body.length + " bytes exceeds maxBodyBytes " + limits.maxBodyBytes());
+        }
+    }
+
+    /** Parses and validates a document (no signature check). */
+    public Resume decode(byte[] body) throws ResumeException {
+        checkSize(body);
+        Fields f = new Fields();
+        try (JsonParser p = json.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw malformed("the document must be a JSON object");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "v" -> f.v = integer(p, value, name);
+                    case "worker" -> f.worker = string(p, value, name);
+                    case "id" -> f.id = string(p, value, name);
+                    case "version" -> f.version = value == JsonToken.VALUE_NULL ? null : string(p, value, name);
+                    case "seq" -> f.seq = integer(p, value, name);
+                    case "sentAt" -> f.sentAt = integer(p, value, name);
+                    case "draining" -> {
+                        if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE) {
+                            throw malformed("draining: expected true or false, got " + value);
+                        }
+                        f.draining = value == JsonToken.VALUE_TRUE;
+                    }
+                    case "skills" -> f.skills = skills(p, value);
+                    default -> p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw malformed("unexpected " + t + " in the document");
+            }
+            if (p.nextToken() != null) {
+                throw malformed("trailing content after the document");
+            }
+        } catch (JsonProcessingException e) {
+            throw malformed("not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw malformed("unreadable: " + e.getMessage());
+        }
+        return validate(f);
+    }
+
+    private static final class Fields {
+        Long v;
+        String worker;
+        String id;
+        String version;
+        Long seq;
+        Long sentAt;
+        boolean draining;
+        Map<String, Double> skills;
+    }
+
+    private static long integer(JsonParser p, JsonToken value, String name) throws IOException, ResumeException {
+        if (value != JsonToken.VALUE_NUMBER_INT) {
+            throw malformed(name + ": expected an integer, got " + value);
+        }
+        if (p.getNumberType() != JsonParser.NumberType.INT && p.getNumberType() != JsonParser.NumberType.LONG) {
+            throw invalid(name + ": integer out of range");
+        }
+        return p.getLongValue();
+    }
+
+    private static String string(JsonParser p, JsonToken value, String name) throws IOException, ResumeException {
+        if (value != JsonToken.VALUE_STRING) {
+            throw malformed(name + ": expected a string, got " + value);
+        }
+        return p.getText();
+    }
+
+    private Map<String, Double> skills(JsonParser p, JsonToken value) throws IOException, ResumeException {
+        if (value != JsonToken.START_OBJECT) {
+            throw malformed("skills: expected an object of class -> requests per second, got " + value);
+        }
+        Map<String, Double> skills = new HashMap<>();
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String requestClass = p.currentName();
+            if (skills.size() >= limits.maxClasses()) {
+                throw invalid("skills: more than maxClasses " + limits.maxClasses() + " classes");
+            }
+            checkClassName(requestClass);
+            JsonToken score = p.nextToken();
+            if (score != JsonToken.VALUE_NUMBER_INT && score != JsonToken.VALUE_NUMBER_FLOAT) {
+                throw malformed("skills[" + ResumeException.quote(requestClass) + "]: expected a number, got " + score);
+            }
+            double s = p.getDoubleValue();
+            if (!Double.isFinite(s) || s < 0) {
+                throw invalid("skills[" + ResumeException.quote(requestClass) + "]: score " + p.getText()
+                        + " is not a finite non-negative number");
+            }
+            skills.put(requestClass, s);
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw malformed("skills: unexpected " + t);
+        }
+        return skills;
+    }
+
+    private void checkClassName(String requestClass) throws ResumeException {
+        if (requestClass.isEmpty()) {
+            throw invalid("skills: empty class name");
+        }
+        if (requestClass.length() > limits.maxClassNameLength()) {
+            throw invalid("skills: class name " + ResumeException.quote(requestClass) + " is longer than maxClassNameLength "
+                    + limits.maxClassNameLength());
+        }
+        for (int i = 0; i < requestClass.length(); i++) {
+            if (Character.isISOControl(requestClass.charAt(i))) {
+                throw invalid("skills: class name " + ResumeException.quote(requestClass) + " contains a control character");
+            }
+        }
+    }
+
+    private Resume validate(Fields f) throws ResumeException {
+        if (f.v == null) {
+            throw invalid("v: missing protocol version");
+        }
+        if (f.v != Resume.VERSION) {
+            throw invalid("v: protocol version " + f.v + " is not supported (this load balancer speaks " + Resume.VERSION + ")");
+        }
+        checkUrl(f.worker);
+        if (f.id == null || f.id.isEmpty()) {
+            throw invalid("id: missing");
+        }
+        if (f.id.length() > limits.maxIdLength()) {
+            throw invalid("id: longer than " + limits.maxIdLength() + " characters");
+        }
+        if (f.version != null && f.version.length() > limits.maxIdLength()) {
+            throw invalid("version: longer than " + limits.maxIdLength() + " characters");
+        }
+        if (f.seq == null || f.seq < 0) {
+            throw invalid("seq: missing or negative");
+        }
+        if (f.sentAt == null || f.sentAt <= 0) {
+            throw invalid("sentAt: missing or not positive");
+        }
+        if (f.skills == null) {
+            throw invalid("skills: missing");
+        }
+        return new Resume(f.worker, f.id, f.version, f.seq, f.sentAt, f.draining, f.skills);
+    }
+
+    private void checkUrl(String worker) throws ResumeException {
+        if (worker == null) {
+            throw invalid("worker: missing");
+        }
+        if (worker.length() > limits.maxUrlLength()) {
+            throw invalid("worker: URL longer than maxUrlLength " + limits.maxUrlLength());
+        }
+        URI uri;
+        try {
+            uri = new URI(worker);
+        } catch (URISyntaxException e) {
+            throw invalid("worker: not a URL: " + ResumeException.quote(worker));
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw invalid("worker: URL scheme must be http or https, got " + (scheme == null ? "none" : ResumeException.quote(scheme)));
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null) {
+            throw invalid("worker: URL needs a host (and no user info): " + ResumeException.quote(worker));
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || worker.endsWith("/")) {
+            throw invalid("worker: a base URL takes no query, fragment or trailing slash: " + ResumeException.quote(worker));
+        }
+    }
+
+    private static ResumeException malformed(String message) {
+        return new ResumeException(ResumeException.Reason.MALFORMED, message);
+    }
+
+    private static ResumeException invalid(String message) {
+        return new ResumeException(ResumeException.Reason.INVALID, message);
+    }
+}

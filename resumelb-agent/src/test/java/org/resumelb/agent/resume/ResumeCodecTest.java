@@ -1,0 +1,175 @@
+package org.resumelb.agent.resume;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.resumelb.agent.resume.ResumeException.Reason;
+
+class ResumeCodecTest {
+
+    static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
+    static final byte[] SECRET = "codec-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Resume sample() {
+        return new Resume("http://10.0.0.5:8080/app", "10.0.0.5:8080/app#6f1c", "2.3.1", 42, 1795000000000L, false,
+                Map.of("site-a", 12.5, "site-b", 3.25));
+    }
+
+    @Test
+    void encodesTheDocumentOfTheDesign() {
+        Resume r = new Resume("http://10.0.0.5:8080/app", "w#1", "2.3.1", 42, 1795000000000L, false, Map.of("site-a", 12.5));
+        assertEquals("{\"v\":1,\"worker\":\"http://10.0.0.5:8080/app\",\"id\":\"w#1\",\"version\":\"2.3.1\",\"seq\":42,"
+                + "\"sentAt\":1795000000000,\"draining\":false,\"skills\":{\"site-a\":12.5}}", new String(CODEC.encode(r), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void roundTripsFieldForField() throws Exception {
+        for (Resume r : new Resume[] {
+                sample(),
+                new Resume("https://w.example/app", "id", null, 0, 1, true, Map.of()),
+                new Resume("http://w:1", "id", "v", Long.MAX_VALUE, 2, false, Map.of("ünïcødé/日本", 0.0, "x", 1e-300))}) {
+            assertEquals(r, CODEC.decode(CODEC.encode(r)));
+        }
+    }
+
+    @Test
+    void signsWithHmacSha256AsRfc4231() {
+        // RFC 4231 test case 2
+        assertEquals("v1=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+                ResumeCodec.sign(utf8("Jefe"), utf8("what do ya want for nothing?")));
+    }
+
+    @Test
+    void verifiesOnlyTheRightSignature() {
+        byte[] body = CODEC.encode(sample());
+        String sig = ResumeCodec.sign(SECRET, body);
+        assertTrue(ResumeCodec.verify(SECRET, body, sig));
+        assertTrue(ResumeCodec.verify(SECRET, body, "  " + sig.toUpperCase().replace("V1=", "v1=") + " "), "hex case and spaces tolerated");
+        assertFalse(ResumeCodec.verify(SECRET, body, null));
+        assertFalse(ResumeCodec.verify(SECRET, body, sig.replace("v1=", "v2=")));
+        assertFalse(ResumeCodec.verify(SECRET, body, "v1=zz" + sig.substring(5)));
+        assertFalse(ResumeCodec.verify(utf8("another-secret-0123456789"), body, sig));
+        byte[] flipped = body.clone();
+        flipped[10] ^= 1;
+        assertFalse(ResumeCodec.verify(SECRET, flipped, sig));
+    }
+
+    static ResumeException rejected(byte[] body, String signature) {
+        return assertThrows(ResumeException.class, () -> CODEC.verifyAndDecode(SECRET, body, signature));
+    }
+
+    static ResumeException rejected(String json) {
+        byte[] body = utf8(json);
+        return rejected(body, ResumeCodec.sign(SECRET, body));
+    }
+
+    static void assertRejected(Reason reason, String mentions, ResumeException e) {
+        assertEquals(reason, e.reason(), e.getMessage());
+        assertEquals(reason.status(), e.status());
+        assertTrue(e.getMessage().contains(mentions), "'" + e.getMessage() + "' should mention " + mentions);
+    }
+
+    static String doc(String worker, String skills) {
+        return "{\"v\":1,\"worker\":" + worker + ",\"id\":\"w#1\",\"version\":null,\"seq\":1,\"sentAt\":5,\"draining\":false,\"skills\":" + skills + "}";
+    }
+
+    @Test
+    void refusesMissingWrongAndTamperedSignatures() {
+        byte[] body = CODEC.encode(sample());
+        assertRejected(Reason.BAD_SIGNATURE, "missing", rejected(body, null));
+        assertRejected(Reason.BAD_SIGNATURE, "wrong signature", rejected(body, ResumeCodec.sign(utf8("wrong-key-0123456789"), body)));
+        assertRejected(Reason.BAD_SIGNATURE, "wrong signature", rejected(body, "sha256=" + ResumeCodec.sign(SECRET, body).substring(3)));
+        byte[] tampered = body.clone();
+        tampered[tampered.length - 3] ^= 0x01;
+        assertRejected(Reason.BAD_SIGNATURE, "wrong signature", rejected(tampered, ResumeCodec.sign(SECRET, body)));
+    }
+
+    @Test
+    void refusesMalformedJson() {
+        assertRejected(Reason.MALFORMED, "not valid JSON", rejected("{\"v\":1,"));
+        assertRejected(Reason.MALFORMED, "not valid JSON", rejected("{v:1}"));
+        assertRejected(Reason.MALFORMED, "JSON object", rejected("[1,2]"));
+        assertRejected(Reason.MALFORMED, "JSON object", rejected(""));
+        assertRejected(Reason.MALFORMED, "trailing", rejected(doc("\"http://w:1\"", "{}") + "{}"));
+        assertRejected(Reason.MALFORMED, "Duplicate field", rejected("{\"v\":1,\"v\":1}"));
+        assertRejected(Reason.MALFORMED, "Duplicate field", rejected(doc("\"http://w:1\"", "{\"a\":1,\"a\":2}")));
+        assertRejected(Reason.MALFORMED, "seq: expected an integer", rejected(doc("\"http://w:1\"", "{}").replace("\"seq\":1", "\"seq\":\"1\"")));
+        assertRejected(Reason.MALFORMED, "worker: expected a string", rejected(doc("42", "{}")));
+        assertRejected(Reason.MALFORMED, "skills: expected an object", rejected(doc("\"http://w:1\"", "[]")));
+        assertRejected(Reason.MALFORMED, "expected a number", rejected(doc("\"http://w:1\"", "{\"a\":\"fast\"}")));
+        assertRejected(Reason.MALFORMED, "draining", rejected(doc("\"http://w:1\"", "{}").replace("\"draining\":false", "\"draining\":1")));
+    }
+
+    @Test
+    void refusesInvalidValues() {
+        assertRejected(Reason.INVALID, "protocol version 2", rejected(doc("\"http://w:1\"", "{}").replace("\"v\":1", "\"v\":2")));
+        assertRejected(Reason.INVALID, "worker: missing", rejected(doc("null", "{}").replace("\"worker\":null,", "")));
+        for (String url : new String[] {"ftp://w/app", "file:///etc/passwd", "javascript:alert(1)", "/relative", "http:///nohost", "http://w:1/?q=1"}) {
+            assertRejected(Reason.INVALID, "worker", rejected(doc("\"" + url + "\"", "{}")));
+        }
+        assertRejected(Reason.INVALID, "scheme must be http or https, got \"ftp\"", rejected(doc("\"ftp://w/app\"", "{}")));
+        assertRejected(Reason.INVALID, "score NaN", rejected(doc("\"http://w:1\"", "{\"a\":NaN}")));
+        assertRejected(Reason.INVALID, "score Infinity", rejected(doc("\"http://w:1\"", "{\"a\":Infinity}")));
+        assertRejected(Reason.INVALID, "score -1", rejected(doc("\"http://w:1\"", "{\"a\":-1}")));
+        assertRejected(Reason.INVALID, "skills[\"site\"]", rejected(doc("\"http://w:1\"", "{\"site\":-0.5}")));
+        assertRejected(Reason.INVALID, "empty class", rejected(doc("\"http://w:1\"", "{\"\":1}")));
+        assertRejected(Reason.INVALID, "longer than maxClassNameLength", rejected(doc("\"http://w:1\"", "{\"" + "x".repeat(10_000) + "\":1}")));
+        assertRejected(Reason.INVALID, "control character", rejected(doc("\"http://w:1\"", "{\"a\\nb\":1}")));
+        assertRejected(Reason.INVALID, "id: missing", rejected(doc("\"http://w:1\"", "{}").replace("\"id\":\"w#1\",", "")));
+        assertRejected(Reason.INVALID, "sentAt", rejected(doc("\"http://w:1\"", "{}").replace("\"sentAt\":5", "\"sentAt\":0")));
+        assertRejected(Reason.INVALID, "skills: missing", rejected(doc("\"http://w:1\"", "{}").replace(",\"skills\":{}", "")));
+    }
+
+    @Test
+    void refusesTooManyClassesWithoutReadingThemAll() {
+        ResumeCodec small = new ResumeCodec(new ResumeLimits(1 << 24, 100, 256, 2048, 256));
+        Map<String, Double> skills = new HashMap<>();
+        for (int i = 0; i < 101; i++) {
+            skills.put("c" + i, 1.0);
+        }
+        byte[] body = CODEC.encode(new Resume("http://w:1", "id", null, 1, 1, false, skills));
+        ResumeException e = assertThrows(ResumeException.class, () -> small.decode(body));
+        assertRejected(Reason.INVALID, "more than maxClasses 100", e);
+        skills.remove("c0");
+        assertEquals(100, assertDoesNotThrowDecode(small, CODEC.encode(new Resume("http://w:1", "id", null, 1, 1, false, skills))).skills().size());
+        // 100k classes against the default limits: refused (by size or count), never parsed whole.
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < 100_000; i++) {
+            b.append(i == 0 ? "" : ",").append("\"c").append(i).append("\":1");
+        }
+        byte[] huge = utf8(doc("\"http://w:1\"", b.append("}").toString()));
+        ResumeException big = assertThrows(ResumeException.class, () -> CODEC.decode(huge));
+        assertTrue(big.reason() == Reason.TOO_LARGE || big.reason() == Reason.INVALID, big.getMessage());
+    }
+
+    static Resume assertDoesNotThrowDecode(ResumeCodec codec, byte[] body) {
+        try {
+            return codec.decode(body);
+        } catch (ResumeException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void refusesOversizedBodiesBeforeCheckingAnything() {
+        byte[] body = new byte[ResumeLimits.DEFAULT.maxBodyBytes() + 1];
+        assertRejected(Reason.TOO_LARGE, "exceeds maxBodyBytes 1048576", rejected(body, null));
+    }
+
+    @Test
+    void ignoresUnknownFieldsForForwardCompatibility() throws Exception {
+        String json = doc("\"http://w:1\"", "{\"a\":1}").replace("\"v\":1,", "\"v\":1,\"future\":{\"x\":[1,2,{}]},");
+        assertEquals(Map.of("a", 1.0), CODEC.decode(utf8(json)).skills());
+    }
+}
