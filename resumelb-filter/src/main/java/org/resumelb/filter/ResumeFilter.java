@@ -1,0 +1,226 @@
+package org.resumelb.filter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.resumelb.agent.Log;
+import org.resumelb.agent.classify.RequestClasses;
+import org.resumelb.agent.classify.RequestClassifier;
+import org.resumelb.agent.config.Settings;
+import org.resumelb.agent.publish.ResumePublisher;
+import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeFile;
+import org.resumelb.agent.resume.ResumeLimits;
+import org.resumelb.agent.skill.SkillTracker;
+
+/**
+ * The worker side of ResumeLB as a servlet filter: it times every request for
+ * its class (the {@code X-ResumeLB-Class} header the load balancer adds, or
+ * else its own classifier), feeds the {@link SkillTracker}, pushes résumés
+ * through the {@link ResumePublisher}, and serves the current résumé at
+ * {@code GET /_resumelb/resume}. An asynchronous request is timed until its
+ * {@link AsyncListener#onComplete}. On {@link #destroy()} it tells the load
+ * balancers it is draining and stops its threads.
+ *
+ * <p>Settings: see {@link WorkerSettings} and the README. Thread-safety: after
+ * {@link #init} the fields are read-only; the tracker and publisher carry
+ * their own contracts.
+ */
+public class ResumeFilter implements Filter {
+
+    public static final String CLASS_HEADER = "X-ResumeLB-Class";
+    public static final String RESUME_PATH = "/_resumelb/resume";
+
+    private static final String TIMED = ResumeFilter.class.getName() + ".timed";
+    private static final Log LOG = Log.get(ResumeFilter.class);
+
+    private WorkerSettings settings;
+    private SkillTracker tracker;
+    private RequestClassifier classifier;
+    private ResumeCodec codec;
+    private ResumePublisher publisher;
+    private TraceLog trace;
+
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        ServletContext context = config.getServletContext();
+        Settings source = Settings.forServlet(config::getInitParameter, context::getInitParameter);
+        try {
+            settings = WorkerSettings.read(source, context.getContextPath());
+        } catch (IllegalArgumentException e) {
+            LOG.error("ResumeLB filter not started: {}", e.getMessage());
+            throw new ServletException(e.getMessage(), e);
+        }
+        tracker = new SkillTracker(settings.history(), settings.maxSkillAge(), settings.maxClasses());
+        classifier = settings.classifier();
+        codec = new ResumeCodec(ResumeLimits.DEFAULT);
+        if (settings.resumeFile() != null) {
+            Optional<Resume> saved = ResumeFile.load(settings.resumeFile(), codec);
+            saved.ifPresent(r -> {
+                tracker.restore(r.skills());
+                LOG.info("ResumeLB restored {} skills from {}", r.skills().size(), settings.resumeFile());
+            });
+        }
+        trace = settings.traceLogger() == null ? null : new TraceLog(settings.traceLogger());
+        publisher = new ResumePublisher(new ResumePublisher.Options(settings.lbs(), settings.secret(), settings.workerUrl(),
+                settings.version(), settings.resumeInterval(), settings.heartbeat(), settings.pushTimeout(),
+                settings.maxBackoff(), settings.resumeFile()), tracker, codec, Clock.systemUTC());
+        if (settings.secret() == null && !settings.lbs().isEmpty()) {
+            LOG.warn("ResumeLB: INSECURE MODE, résumés are pushed unsigned to {}", settings.lbs());
+        }
+        publisher.start();
+        LOG.info("ResumeLB filter started for {}: pushing to {}, settings {}", settings.workerUrl(), settings.lbs(), settings.inForce());
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        if (RESUME_PATH.equals(pathInContext(request))) {
+            serveResume(request, response);
+            return;
+        }
+        if (request.getAttribute(TIMED) != null) {
+            // Registered twice (web.xml and the jar's web-fragment under another name): time once.
+            chain.doFilter(request, response);
+            return;
+        }
+        request.setAttribute(TIMED, Boolean.TRUE);
+        long start = System.nanoTime();
+        String header = request.getHeader(CLASS_HEADER);
+        String requestClass = header != null
+                ? RequestClasses.normalize(header)
+                : RequestClasses.classify(classifier, new ServletRequestView(request));
+        long trno = 0;
+        if (trace != null) {
+            String query = request.getQueryString();
+            trno = trace.begin(request.getMethod(), request.getRequestURI() + (query == null ? "" : "?" + query), requestClass);
+            trace.record('I', trno, request.getContentLengthLong());
+            trace.record('C', trno, null);
+        }
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new Completion(requestClass, start, trno, response));
+            } else {
+                complete(requestClass, start, trno, response);
+            }
+        }
+    }
+
+    private void complete(String requestClass, long startNanos, long trno, HttpServletResponse response) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        if (trace != null) {
+            trace.record('A', trno, response.getStatus());
+            trace.record('E', trno, seconds);
+        }
+        if (tracker.record(requestClass, seconds)) {
+            publisher.publishSoon();
+        }
+    }
+
+    /** Ends the timing of an asynchronous request when the container completes it. */
+    private final class Completion implements AsyncListener {
+        private final String requestClass;
+        private final long startNanos;
+        private final long trno;
+        private final HttpServletResponse response;
+
+        Completion(String requestClass, long startNanos, long trno, HttpServletResponse response) {
+            this.requestClass = requestClass;
+            this.startNanos = startNanos;
+            this.trno = trno;
+            this.response = response;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            complete(requestClass, startNanos, trno, response);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // A new async cycle drops earlier listeners: stay registered until the real completion.
+            event.getAsyncContext().addListener(this);
+        }
+    }
+
+    private void serveResume(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+            response.setHeader("Allow", "GET, HEAD");
+            response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED, "only GET and HEAD");
+            return;
+        }
+        String worker = settings.workerUrl() != null ? settings.workerUrl() : ownUrl(request);
+        byte[] body = codec.encode(publisher.current(worker));
+        response.setContentType("application/json");
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(body.length);
+        if ("GET".equals(request.getMethod())) {
+            response.getOutputStream().write(body);
+        }
+    }
+
+    private static String ownUrl(HttpServletRequest request) {
+        int port = request.getLocalPort();
+        String host = request.getLocalName() == null ? request.getLocalAddr() : request.getLocalName();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return request.getScheme() + "://" + host + ":" + port + request.getContextPath();
+    }
+
+    static String pathInContext(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+    }
+
+    @Override
+    public void destroy() {
+        if (publisher != null) {
+            publisher.close();
+        }
+        LOG.info("ResumeLB filter stopped");
+    }
+
+    // For tests and embedding: what the filter knows.
+    SkillTracker tracker() {
+        return tracker;
+    }
+
+    ResumePublisher publisher() {
+        return publisher;
+    }
+
+    WorkerSettings settings() {
+        return settings;
+    }
+}

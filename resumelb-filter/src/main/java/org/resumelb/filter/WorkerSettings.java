@@ -1,0 +1,87 @@
+package org.resumelb.filter;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.resumelb.agent.classify.RequestClasses;
+import org.resumelb.agent.classify.RequestClassifier;
+import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.config.Settings;
+
+/**
+ * The worker side's settings (DESIGN.md, "Configuration", filter), read and
+ * validated once at start-up. An invalid value throws {@link ConfigException}
+ * naming the setting, the value and what is accepted.
+ *
+ * @param lbs            load balancers to push to ({@code lb}); empty: no pushes
+ * @param workerUrl      the URL the load balancers forward to, placeholders resolved; null if unset
+ * @param secret         shared HMAC secret, or null
+ * @param insecure       explicitly allowed to push unsigned résumés
+ * @param history        requests per résumé update
+ * @param maxSkillAge    requests without a hit after which a class is dropped
+ * @param maxClasses     most classes tracked
+ * @param resumeInterval publish after this long when something changed
+ * @param heartbeat      re-send at least this often
+ * @param pushTimeout    connect and answer timeout of one push
+ * @param maxBackoff     longest wait between failed pushes to one balancer
+ * @param resumeFile     where the résumé survives restarts, or null
+ * @param classifier     the classifier used when no class header came
+ * @param version        the application version reported, or null
+ * @param traceLogger    logger name of the per-request trace records, or null when off
+ */
+public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boolean insecure,
+                             int history, int maxSkillAge, int maxClasses,
+                             Duration resumeInterval, Duration heartbeat, Duration pushTimeout, Duration maxBackoff,
+                             Path resumeFile, RequestClassifier classifier, String version, String traceLogger,
+                             Map<String, String> inForce) {
+
+    public static WorkerSettings read(Settings s, String contextPath) {
+        List<URI> lbs = s.urls("lb");
+        String workerUrl = s.string("workerUrl", null);
+        if (workerUrl != null) {
+            String resolved = workerUrl.replace("${hostname}", hostname()).replace("${contextPath}", contextPath == null ? "" : contextPath);
+            workerUrl = Settings.httpUrl("workerUrl", resolved).toString();
+        } else if (!lbs.isEmpty()) {
+            throw new ConfigException("workerUrl", null,
+                    "required when 'lb' is set: the URL the load balancer forwards to, e.g. http://${hostname}:8080${contextPath}");
+        }
+        byte[] secret = s.secret();
+        boolean insecure = s.bool("insecure", false);
+        if (secret == null && !lbs.isEmpty() && !insecure) {
+            throw new ConfigException("secret", null,
+                    "required when 'lb' is set (résumé pushes are signed); set 'secret' or 'secretFile', or insecure=true to push unsigned");
+        }
+        int history = s.integer("history", 100, 2, 1_000_000);
+        int maxSkillAge = s.integer("maxSkillAge", history * 10, 1, Integer.MAX_VALUE);
+        int maxClasses = s.integer("maxClasses", 1000, 1, 100_000);
+        Duration resumeInterval = s.duration("resumeInterval", Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofHours(1));
+        Duration heartbeat = s.duration("heartbeat", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1));
+        Duration pushTimeout = s.duration("pushTimeout", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMinutes(1));
+        Duration maxBackoff = s.duration("maxBackoff", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1));
+        String file = s.string("resumeFile", null);
+        Path resumeFile;
+        try {
+            resumeFile = file == null ? null : Path.of(file);
+        } catch (RuntimeException e) {
+            throw new ConfigException("resumeFile", file, "not a file path: " + e.getMessage());
+        }
+        RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
+        String version = s.string("version", null);
+        String traceLogger = s.string("traceLogger", null);
+        return new WorkerSettings(lbs, workerUrl, secret, insecure, history, maxSkillAge, maxClasses,
+                resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger, s.inForce());
+    }
+
+    static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

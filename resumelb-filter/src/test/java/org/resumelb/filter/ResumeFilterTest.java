@@ -1,0 +1,259 @@
+package org.resumelb.filter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeLimits;
+
+/** The filter inside a real embedded Jetty, pushing to a real local HTTP receiver. */
+class ResumeFilterTest {
+
+    static final String SECRET = "filter-test-secret-0123456789";
+    static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
+
+    /** Answers after {@code ?sleep=<ms>}; under /async/ it answers from another thread. */
+    static final class AppServlet extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            long sleep = req.getParameter("sleep") == null ? 0 : Long.parseLong(req.getParameter("sleep"));
+            if (req.getRequestURI().contains("/async/")) {
+                AsyncContext async = req.startAsync();
+                CompletableFuture.delayedExecutor(sleep, TimeUnit.MILLISECONDS).execute(() -> {
+                    try {
+                        async.getResponse().getWriter().write("async done");
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    async.complete();
+                });
+                return;
+            }
+            try {
+                Thread.sleep(sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            resp.getWriter().write("ok " + req.getHeader("Host"));
+        }
+    }
+
+    Server server;
+    HttpClient client;
+    PushReceiver receiver;
+    FilterHolder filter;
+
+    @BeforeEach
+    void start() throws Exception {
+        client = new HttpClient();
+        client.start();
+        receiver = new PushReceiver();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+        client.stop();
+        receiver.close();
+    }
+
+    void startWorker(Map<String, String> params) throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/app");
+        ServletHolder app = new ServletHolder(new AppServlet());
+        app.setAsyncSupported(true);
+        context.addServlet(app, "/*");
+        filter = new FilterHolder(ResumeFilter.class);
+        filter.setAsyncSupported(true);
+        filter.setInitParameters(params);
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
+        server.setHandler(context);
+        server.start();
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort() + "/app";
+    }
+
+    ResumeFilter resumeFilter() {
+        return (ResumeFilter) filter.getFilter();
+    }
+
+    ContentResponse get(String path, String host, String requestClass) throws Exception {
+        var request = client.newRequest(base() + path).timeout(10, TimeUnit.SECONDS);
+        if (host != null) {
+            request.headers(h -> h.put(HttpHeader.HOST, host));
+        }
+        if (requestClass != null) {
+            request.headers(h -> h.put(ResumeFilter.CLASS_HEADER, requestClass));
+        }
+        ContentResponse r = request.send();
+        assertEquals(200, r.getStatus(), r.getContentAsString());
+        return r;
+    }
+
+    static Map<String, String> pushing(String lbs) {
+        return Map.of("lb", lbs, "workerUrl", "http://127.0.0.1:8080${contextPath}", "secret", SECRET,
+                "history", "5", "resumeInterval", "200ms", "heartbeat", "400ms", "pushTimeout", "1s");
+    }
+
+    @Test
+    void timesSyncAndAsyncRequestsPerClassAndServesTheResume() throws Exception {
+        startWorker(pushing(receiver.url()));
+        for (int i = 0; i < 4; i++) {
+            get("/news/" + i, "www.site-a.com", null);         // host classifier: site-a.com
+            get("/x?sleep=20", null, "from-lb");                // class given by the load balancer
+        }
+        for (int i = 0; i < 3; i++) {
+            get("/async/x?sleep=100", null, "slow-async");
+        }
+        ContentResponse r = get("/_resumelb/resume", null, null);
+        assertEquals("application/json", r.getMediaType());
+        Resume resume = CODEC.decode(r.getContent());
+        assertEquals("http://127.0.0.1:8080/app", resume.worker(), "workerUrl placeholders resolved");
+        assertEquals(Map.of("site-a.com", true, "from-lb", true, "slow-async", true),
+                Map.of("site-a.com", resume.skills().containsKey("site-a.com"),
+                        "from-lb", resume.skills().containsKey("from-lb"),
+                        "slow-async", resume.skills().containsKey("slow-async")));
+        double asyncSkill = resume.skills().get("slow-async");
+        assertTrue(asyncSkill <= 10.5 && asyncSkill > 3, "async requests are timed to completion (100 ms each): " + asyncSkill);
+        double sleepy = resume.skills().get("from-lb");
+        assertTrue(sleepy <= 50.5 && sleepy > 5, "20 ms requests: about 50 req/s or less: " + sleepy);
+        assertTrue(resume.skills().get("site-a.com") > sleepy, "fast requests score higher");
+        assertEquals(11, resumeFilter().tracker().generation(), "the résumé request itself is not counted");
+    }
+
+    @Test
+    void pushesSignedResumesWithIncreasingSeqAndHeartbeats() throws Exception {
+        startWorker(pushing(receiver.url()));
+        for (int i = 0; i < 10; i++) {
+            get("/p", null, "c" + (i % 2));
+        }
+        long generation = resumeFilter().tracker().generation();
+        List<PushReceiver.Push> pushes = receiver.awaitPushes(6, 10_000);
+        assertTrue(pushes.size() >= 6, "got " + pushes.size());
+        long lastSeq = -1;
+        String id = null;
+        for (PushReceiver.Push p : pushes) {
+            assertTrue(ResumeCodec.verify(SECRET.getBytes(StandardCharsets.UTF_8), p.body(), p.signature()), "signed");
+            Resume r = CODEC.decode(p.body());
+            assertTrue(r.seq() > lastSeq, "seq strictly increasing");
+            lastSeq = r.seq();
+            id = id == null ? r.id() : id;
+            assertEquals(id, r.id(), "one id per process");
+            assertFalse(r.draining());
+        }
+        Resume last = CODEC.decode(pushes.get(pushes.size() - 1).body());
+        assertEquals(Map.of("c0", true, "c1", true), Map.of("c0", last.skills().containsKey("c0"), "c1", last.skills().containsKey("c1")));
+        // With no traffic at all, heartbeats keep coming (every 400 ms).
+        int before = receiver.pushes().size();
+        List<PushReceiver.Push> later = receiver.awaitPushes(before + 3, 5_000);
+        assertTrue(later.size() >= before + 3, "heartbeats without traffic");
+        assertEquals(generation, resumeFilter().tracker().generation());
+    }
+
+    @Test
+    void backsOffFromADownBalancerWithoutHoldingUpTheOthers() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            closedPort = s.getLocalPort();
+        }
+        try (PushReceiver down = new PushReceiver()) {
+            down.down(true);
+            startWorker(pushing(receiver.url() + ",http://127.0.0.1:" + closedPort + "," + down.url()));
+            long start = System.nanoTime();
+            Thread.sleep(3_500);
+            int healthy = receiver.pushes().size();
+            int refused = down.refusedWhileDown();
+            long[] closed = resumeFilter().publisher().pushCounts().get(java.net.URI.create("http://127.0.0.1:" + closedPort));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("backoff over %.1f s: healthy LB got %d pushes, 503 LB %d attempts, closed port %d failures%n",
+                    seconds, healthy, refused, closed[1]);
+            assertTrue(healthy >= 6, "the healthy balancer keeps getting heartbeats: " + healthy);
+            // Backoff 1 s, 2 s, 4 s...: at t=0, ~1, ~3 -> at most 3 attempts in 3.5 s (a heartbeat each 400 ms would be 9).
+            assertTrue(refused >= 1 && refused <= 3, "503 balancer attempts: " + refused);
+            assertTrue(closed[1] >= 1 && closed[1] <= 3, "refused connections: " + closed[1]);
+            assertEquals(1, closed[2], "marked failing");
+            // The balancer comes back: it gets a résumé again once its backoff ends.
+            down.down(false);
+            List<PushReceiver.Push> recovered = down.awaitPushes(1, 6_000);
+            assertEquals(1, Math.min(1, recovered.size()), "recovered balancer gets pushes again");
+        }
+    }
+
+    @Test
+    void sendsDrainingWhenDestroyed() throws Exception {
+        startWorker(pushing(receiver.url()));
+        get("/p", null, "c");
+        receiver.awaitPushes(1, 5_000);
+        server.stop();
+        server = null;
+        List<PushReceiver.Push> pushes = receiver.pushes();
+        Resume last = CODEC.decode(pushes.get(pushes.size() - 1).body());
+        assertTrue(last.draining(), "the last push says draining");
+        assertTrue(ResumeCodec.verify(SECRET.getBytes(StandardCharsets.UTF_8), pushes.get(pushes.size() - 1).body(),
+                pushes.get(pushes.size() - 1).signature()));
+        assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("resumelb-publisher") && t.isAlive()),
+                "publisher thread stopped");
+    }
+
+    @Test
+    void invalidSettingsStopTheFilterWithTheSettingNamed() {
+        Exception e = assertThrows(Exception.class, () -> startWorker(Map.of("lb", "http://127.0.0.1:1", "workerUrl", "http://w:1", "secret", SECRET, "history", "many")));
+        assertNotNull(e);
+        String message = rootMessage(e);
+        assertTrue(message.contains("'history' = 'many'"), message);
+        e = assertThrows(Exception.class, () -> {
+            server.stop();
+            startWorker(Map.of("lb", "http://127.0.0.1:1", "workerUrl", "http://w:1"));
+        });
+        message = rootMessage(e);
+        assertTrue(message.contains("'secret'") && message.contains("insecure=true"), message);
+    }
+
+    static String rootMessage(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append(" | ");
+        }
+        return all.toString();
+    }
+}
