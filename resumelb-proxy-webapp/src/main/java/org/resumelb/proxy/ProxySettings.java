@@ -1,0 +1,110 @@
+package org.resumelb.proxy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.resumelb.agent.classify.RequestClasses;
+import org.resumelb.agent.classify.RequestClassifier;
+import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.config.Settings;
+import org.resumelb.proxy.pool.PoolSettings;
+
+/**
+ * The load balancer's settings (DESIGN.md, "Configuration", proxy), read and
+ * validated once when the servlet starts; an invalid value stops deployment
+ * with a {@link ConfigException} naming the setting. {@link #jettyParameters}
+ * are the validated values handed to Jetty's {@code ProxyServlet} under its own
+ * init-param names.
+ */
+public record ProxySettings(RequestClassifier classifier, String policy, PoolSettings pool,
+                            byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
+                            Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
+                            Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
+                            Map<String, String> jettyParameters, Map<String, String> inForce) {
+
+    public static final List<String> POLICIES = List.of("resume", "round-robin", "least-backlog", "consistent-hash");
+
+    public static ProxySettings read(Settings s) {
+        RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
+        String policy = s.parsed("policy", "resume", v -> {
+            String p = v.toLowerCase(Locale.ROOT);
+            if (!POLICIES.contains(p)) {
+                throw new IllegalArgumentException("unknown policy");
+            }
+            return p;
+        }, String.join(", ", POLICIES));
+        PoolSettings defaults = PoolSettings.DEFAULTS;
+        double variance = s.decimal("variance", defaults.variance(), 0.001, 1_000_000);
+        double unskilledScore = s.decimal("unskilledScore", defaults.unskilledScore(), 1e-9, 1e12);
+        int backlogHistory = s.integer("backlogHistory", defaults.backlogHistory(), 1, 1_000_000);
+        double hashBalanceFactor = s.decimal("hashBalanceFactor", defaults.hashBalanceFactor(), 1.0001, 100);
+        PoolSettings pool = new PoolSettings(variance, unskilledScore, backlogHistory, hashBalanceFactor);
+
+        byte[] secret = s.secret();
+        boolean insecure = s.bool("insecure", false);
+        List<URI> workers = s.urls("workers");
+        Duration pullInterval = s.duration("pullInterval", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofHours(1));
+        Duration workerTtl = s.duration("workerTtl", Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofDays(1));
+        Duration maxSkew = s.duration("maxSkew", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
+        Set<String> retryMethods = s.parsed("retryMethods", "GET,HEAD", ProxySettings::methods, "a comma-separated list of HTTP methods, e.g. GET,HEAD");
+        int maxRetries = s.integer("maxRetries", 2, 0, 100);
+        Duration queueTimeout = s.duration("queueTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10));
+        int maxQueued = s.integer("maxQueued", 10_000, 0, 10_000_000);
+        boolean singleVersion = s.bool("singleVersion", false);
+        String prefix = s.parsed("prefix", "/_resumelb", v -> {
+            if (!v.matches("/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*")) {
+                throw new IllegalArgumentException("not a path prefix");
+            }
+            return v;
+        }, "a path like /_resumelb");
+
+        // Jetty's own ProxyServlet parameters, validated here so that a bad value names the setting.
+        Map<String, String> jetty = new LinkedHashMap<>();
+        jetty.put("timeout", Long.toString(s.duration("timeout", Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(24)).toMillis()));
+        jetty.put("idleTimeout", Long.toString(s.duration("idleTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(24)).toMillis()));
+        jetty.put("maxConnections", Integer.toString(s.integer("maxConnections", 256, 1, 1_000_000)));
+        jetty.put("preserveHost", Boolean.toString(s.bool("preserveHost", true)));
+        String maxThreads = s.raw("maxThreads");
+        if (maxThreads != null) {
+            jetty.put("maxThreads", Integer.toString(s.integer("maxThreads", 0, 2, 100_000)));
+        }
+        for (String passThrough : List.of("hostHeader", "viaHost", "selectors", "requestBufferSize", "responseBufferSize",
+                "maxRequestHeadersSize", "maxResponseHeadersSize")) {
+            String v = s.raw(passThrough);
+            if (v != null) {
+                if (!passThrough.endsWith("Host") && !passThrough.equals("hostHeader")) {
+                    s.integer(passThrough, 0, 1, Integer.MAX_VALUE);
+                }
+                jetty.put(passThrough, v);
+            }
+        }
+        if (secret == null && !insecure && workers.isEmpty()) {
+            throw new ConfigException("secret", null,
+                    "required: résumé pushes are signed with it. Set 'secret' or 'secretFile', or list static 'workers' to pull from,"
+                            + " or set insecure=true to accept unsigned pushes");
+        }
+        return new ProxySettings(classifier, policy, pool, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
+                retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, Map.copyOf(jetty), s.inForce());
+    }
+
+    static Set<String> methods(String v) {
+        Set<String> methods = Arrays.stream(v.split(","))
+                .map(String::trim)
+                .filter(m -> !m.isEmpty())
+                .map(m -> m.toUpperCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+        for (String m : methods) {
+            if (!m.matches("[A-Z]+")) {
+                throw new IllegalArgumentException("'" + m + "' is not an HTTP method");
+            }
+        }
+        return methods;
+    }
+}

@@ -1,0 +1,153 @@
+package org.resumelb.proxy;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.resumelb.filter.ResumeFilter;
+
+/**
+ * A load balancer and real workers in one JVM, all embedded Jetty on loopback
+ * ephemeral ports: the proxy servlet as deployed, and workers running the real
+ * {@link ResumeFilter} in front of {@link EchoApp}.
+ */
+final class Cluster implements AutoCloseable {
+
+    static final String SECRET = "cluster-test-secret-0123456789";
+
+    /**
+     * The worker application: answers with its name in {@code X-Worker} and echoes
+     * the X-ResumeLB-* headers it received in {@code X-Seen-*}; {@code ?sleep=ms}
+     * delays the answer; POST bodies are read and counted.
+     */
+    static final class EchoApp extends HttpServlet {
+        private final String name;
+
+        EchoApp(String name) {
+            this.name = name;
+        }
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            long bodyBytes = req.getInputStream().readAllBytes().length;
+            String sleep = req.getParameter("sleep");
+            if (sleep != null) {
+                try {
+                    Thread.sleep(Long.parseLong(sleep));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            resp.setHeader("X-Worker", name);
+            for (String h : Collections.list(req.getHeaderNames())) {
+                if (h.toLowerCase().startsWith("x-resumelb-")) {
+                    resp.addHeader("X-Seen-" + h.substring("x-resumelb-".length()), req.getHeader(h));
+                }
+            }
+            resp.setContentType("text/plain");
+            resp.getWriter().write(name + " " + req.getMethod() + " " + req.getRequestURI() + " host=" + req.getHeader("Host") + " body=" + bodyBytes);
+        }
+    }
+
+    final Server proxy;
+    final ServletHolder proxyServlet;
+    final List<Server> workers = new ArrayList<>();
+    final Map<String, Server> workersByName = new TreeMap<>();
+
+    Cluster(Map<String, String> proxyParams) throws Exception {
+        proxy = new Server();
+        proxy.addConnector(loopback(proxy));
+        ServletContextHandler context = new ServletContextHandler("/");
+        proxyServlet = new ServletHolder(ResumeProxyServlet.class);
+        proxyServlet.setAsyncSupported(true);
+        Map<String, String> params = new HashMap<>(Map.of("secret", SECRET, "queueTimeout", "2s"));
+        params.putAll(proxyParams);
+        proxyServlet.setInitParameters(params);
+        proxyServlet.setInitOrder(1);
+        context.addServlet(proxyServlet, "/*");
+        proxy.setHandler(context);
+        proxy.start();
+    }
+
+    static ServerConnector loopback(Server server) {
+        ServerConnector c = new ServerConnector(server, 1, 1);
+        c.setHost("127.0.0.1");
+        c.setPort(0);
+        return c;
+    }
+
+    String proxyUrl() {
+        return "http://127.0.0.1:" + ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
+    }
+
+    WorkerDirectory directory() {
+        try {
+            return ((ResumeProxyServlet) proxyServlet.getServlet()).directory();
+        } catch (jakarta.servlet.ServletException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    ResumeReceiver receiver() {
+        return (ResumeReceiver) ((ServletContextHandler) proxy.getHandler()).getServletContext().getAttribute(ResumeProxyServlet.RECEIVER_ATTRIBUTE);
+    }
+
+    /** Starts a worker named {@code name} whose filter pushes to the proxy; returns its base URL. */
+    String startWorker(String name, Map<String, String> filterParams) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = loopback(server);
+        server.addConnector(connector);
+        server.setStopTimeout(0);
+        // The port must be known for workerUrl: open the connector first.
+        connector.open();
+        String base = "http://127.0.0.1:" + connector.getLocalPort() + "/app";
+        ServletContextHandler context = new ServletContextHandler("/app");
+        ServletHolder app = new ServletHolder(new EchoApp(name));
+        context.addServlet(app, "/*");
+        FilterHolder filter = new FilterHolder(ResumeFilter.class);
+        Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "workerUrl", base, "secret", SECRET,
+                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
+        params.putAll(filterParams);
+        filter.setInitParameters(params);
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
+        server.setHandler(context);
+        server.start();
+        workers.add(server);
+        workersByName.put(name, server);
+        return base;
+    }
+
+    /** Waits (bounded) until the proxy's pool has {@code n} workers. */
+    void awaitWorkers(int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (directory().pool().size() != n) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("pool has " + directory().pool().size() + " workers, expected " + n);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Server w : workers) {
+            w.stop();
+        }
+        proxy.stop();
+    }
+}

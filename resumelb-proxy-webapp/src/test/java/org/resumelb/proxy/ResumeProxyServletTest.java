@@ -1,0 +1,308 @@
+package org.resumelb.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpHeader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeLimits;
+
+/** The proxy with several real workers running the real filter, all on loopback. */
+class ResumeProxyServletTest {
+
+    static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
+    HttpClient client;
+    Cluster cluster;
+
+    @BeforeEach
+    void start() throws Exception {
+        client = new HttpClient();
+        client.setMaxConnectionsPerDestination(64);
+        client.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+        client.stop();
+    }
+
+    ContentResponse get(String host, String path) throws Exception {
+        return client.newRequest(cluster.proxyUrl() + path)
+                .headers(h -> h.put(HttpHeader.HOST, host))
+                .timeout(15, TimeUnit.SECONDS)
+                .send();
+    }
+
+    ContentResponse push(byte[] body, String signature) throws Exception {
+        var request = client.POST(cluster.proxyUrl() + "/_resumelb/resumes")
+                .body(new BytesRequestContent("application/json", body))
+                .timeout(10, TimeUnit.SECONDS);
+        if (signature != null) {
+            request.headers(h -> h.put(ResumeCodec.SIGNATURE_HEADER, signature));
+        }
+        return request.send();
+    }
+
+    static String sign(byte[] body) {
+        return ResumeCodec.sign(Cluster.SECRET.getBytes(StandardCharsets.UTF_8), body);
+    }
+
+    @Test
+    void requestsOfAClassConvergeOnOneWorker() throws Exception {
+        cluster = new Cluster(Map.of());
+        for (String name : List.of("w1", "w2", "w3")) {
+            cluster.startWorker(name, Map.of());
+        }
+        cluster.awaitWorkers(3);
+        List<String> sites = List.of("alpha.example", "beta.example", "gamma.example", "delta.example", "epsilon.example", "zeta.example");
+        Map<String, Map<String, Integer>> lateWorkers = new HashMap<>();
+        int rounds = 60;
+        for (int round = 0; round < rounds; round++) {
+            for (String site : sites) {
+                ContentResponse r = get("www." + site, "/page/" + round);
+                assertEquals(200, r.getStatus(), r.getContentAsString());
+                assertTrue(r.getContentAsString().contains("host=www." + site), "Host is preserved: " + r.getContentAsString());
+                if (round >= rounds / 2) {
+                    lateWorkers.computeIfAbsent(site, s -> new HashMap<>()).merge(r.getHeaders().get("X-Worker"), 1, Integer::sum);
+                }
+            }
+        }
+        System.out.println("second half, worker counts per class: " + lateWorkers);
+        for (var e : lateWorkers.entrySet()) {
+            int top = e.getValue().values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            assertTrue(top >= (rounds / 2) * 0.9, e.getKey() + " should stick to one worker: " + e.getValue());
+        }
+        long workersUsed = lateWorkers.values().stream()
+                .map(m -> m.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()).distinct().count();
+        assertTrue(workersUsed >= 2, "classes spread over workers: " + lateWorkers);
+    }
+
+    @Test
+    void clientSuppliedInternalHeadersNeverReachWorkers() throws Exception {
+        cluster = new Cluster(Map.of());
+        cluster.startWorker("w1", Map.of());
+        cluster.awaitWorkers(1);
+        ContentResponse r = client.newRequest(cluster.proxyUrl() + "/x")
+                .headers(h -> h.put(HttpHeader.HOST, "www.real.example")
+                        .put("X-ResumeLB-Class", "evil")
+                        .put("x-resumelb-signature", "v1=00")
+                        .put("X-ResumeLB-Anything", "spoofed"))
+                .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, r.getStatus());
+        assertEquals(List.of("real.example"), r.getHeaders().getValuesList("X-Seen-Class"), "only the proxy's own class header");
+        assertNull(r.getHeaders().get("X-Seen-Signature"));
+        assertNull(r.getHeaders().get("X-Seen-Anything"));
+    }
+
+    /** A signed résumé for a worker that is not listening: its connections are refused. */
+    String pushDeadWorker(String requestClass) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/app";
+        byte[] body = CODEC.encode(new Resume(url, "dead#" + port, null, 1, System.currentTimeMillis(), false, Map.of(requestClass, 1e6)));
+        assertEquals(204, push(body, sign(body)).getStatus());
+        return url;
+    }
+
+    @Test
+    void aDeadWorkerCostsNoFailedGetAndItsPostGets502() throws Exception {
+        cluster = new Cluster(Map.of());
+        cluster.startWorker("w1", Map.of());
+        cluster.awaitWorkers(1);
+        String dead = pushDeadWorker("victim.example");
+        cluster.awaitWorkers(2);
+        ContentResponse r = get("victim.example", "/retry-me");
+        assertEquals(200, r.getStatus(), "the GET was retried on a live worker");
+        assertEquals("w1", r.getHeaders().get("X-Worker"));
+        assertTrue(cluster.directory().departed().get(dead) == WorkerDirectory.State.EJECTED, "dead worker ejected");
+        assertEquals(1, cluster.directory().pool().size());
+
+        pushDeadWorker("post.example");
+        cluster.awaitWorkers(2);
+        ContentResponse post = client.POST(cluster.proxyUrl() + "/form")
+                .headers(h -> h.put(HttpHeader.HOST, "post.example"))
+                .body(new StringRequestContent("a=1"))
+                .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(502, post.getStatus());
+        assertTrue(post.getContentAsString().contains("502 Bad Gateway") && post.getContentAsString().contains("try again"), post.getContentAsString());
+        assertEquals(0, cluster.directory().pool().backlog(), "every acquire was released");
+    }
+
+    @Test
+    void aWorkerStoppedMidRunCostsNoFailedGetWhileItsInFlightPostGets502() throws Exception {
+        cluster = new Cluster(Map.of());
+        cluster.startWorker("w1", Map.of());
+        cluster.startWorker("w2", Map.of());
+        cluster.awaitWorkers(2);
+        // Find which worker serves "victim.example" and hold a slow POST on it.
+        String victim = get("victim.example", "/warm").getHeaders().get("X-Worker");
+        var listener = new org.eclipse.jetty.client.CompletableResponseListener(client.POST(cluster.proxyUrl() + "/upload?sleep=3000")
+                .headers(h -> h.put(HttpHeader.HOST, "victim.example"))
+                .body(new StringRequestContent("payload"))
+                .timeout(15, TimeUnit.SECONDS));
+        CompletableFuture<ContentResponse> post = listener.send();
+        AtomicInteger failures = new AtomicInteger();
+        AtomicInteger served = new AtomicInteger();
+        ExecutorService load = Executors.newFixedThreadPool(4);
+        List<Future<?>> loops = new ArrayList<>();
+        long end = System.currentTimeMillis() + 2_500;
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            loops.add(load.submit(() -> {
+                int i = 0;
+                while (System.currentTimeMillis() < end && i < 2_000) {
+                    ContentResponse r = get(i % 2 == 0 ? "victim.example" : "other" + thread + ".example", "/g" + i++);
+                    if (r.getStatus() != 200) {
+                        failures.incrementAndGet();
+                    } else {
+                        served.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        Thread.sleep(700);
+        cluster.workersByName.get(victim).stop();
+        for (Future<?> f : loops) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        load.shutdownNow();
+        ContentResponse postResponse = post.get(20, TimeUnit.SECONDS);
+        System.out.printf("worker %s stopped mid-run: %d GETs served, %d failed; in-flight POST got %d%n",
+                victim, served.get(), failures.get(), postResponse.getStatus());
+        assertEquals(0, failures.get(), "no GET failed");
+        assertTrue(served.get() > 20, "load ran: " + served.get());
+        assertEquals(502, postResponse.getStatus(), postResponse.getContentAsString());
+    }
+
+    @Test
+    void noWorkerAtAllWaitsForOneThenAnswers503WithRetryAfter() throws Exception {
+        cluster = new Cluster(Map.of("queueTimeout", "300ms"));
+        long start = System.nanoTime();
+        ContentResponse r = get("nobody.example", "/");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(503, r.getStatus());
+        assertEquals("5", r.getHeaders().get("Retry-After"));
+        assertTrue(millis >= 250, "waited for queueTimeout first: " + millis + " ms");
+        assertTrue(r.getContentAsString().contains("503 Service Unavailable"));
+    }
+
+    @Test
+    void aWaitingRequestIsServedWhenAWorkerJoins() throws Exception {
+        cluster = new Cluster(Map.of("queueTimeout", "10s"));
+        CompletableFuture<ContentResponse> waiting = new org.eclipse.jetty.client.CompletableResponseListener(
+                client.newRequest(cluster.proxyUrl() + "/early").headers(h -> h.put(HttpHeader.HOST, "early.example"))
+                        .timeout(15, TimeUnit.SECONDS)).send();
+        Thread.sleep(300);
+        assertTrue(!waiting.isDone(), "still waiting with no worker");
+        cluster.startWorker("late", Map.of());
+        ContentResponse r = waiting.get(10, TimeUnit.SECONDS);
+        assertEquals(200, r.getStatus());
+        assertEquals("late", r.getHeaders().get("X-Worker"));
+    }
+
+    @Test
+    void badPushesAreRejectedAndLeaveThePoolUnchanged() throws Exception {
+        cluster = new Cluster(Map.of());
+        cluster.startWorker("w1", Map.of());
+        cluster.awaitWorkers(1);
+        String url = "http://127.0.0.1:9/app";
+        byte[] good = CODEC.encode(new Resume(url, "pusher#1", "1.0", 5, System.currentTimeMillis(), false, Map.of("x", 2.0)));
+        assertEquals(204, push(good, sign(good)).getStatus());
+        cluster.awaitWorkers(2);
+        var before = cluster.directory().pool().snapshot();
+
+        byte[] other = CODEC.encode(new Resume(url, "pusher#1", "1.0", 6, System.currentTimeMillis(), false, Map.of("evil", 99.0)));
+        assertEquals(401, push(other, null).getStatus(), "unsigned");
+        assertEquals(401, push(other, ResumeCodec.sign("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), other)).getStatus(), "forged");
+        byte[] flipped = other.clone();
+        flipped[flipped.length - 5] ^= 1;
+        assertEquals(401, push(flipped, sign(other)).getStatus(), "tampered");
+        assertEquals(409, push(good, sign(good)).getStatus(), "replayed");
+        byte[] malformed = "{\"v\":1,\"worker\":".getBytes(StandardCharsets.UTF_8);
+        ContentResponse bad = push(malformed, sign(malformed));
+        assertEquals(400, bad.getStatus());
+        byte[] nan = "{\"v\":1,\"worker\":\"http://127.0.0.1:9/app\",\"id\":\"pusher#1\",\"seq\":7,\"sentAt\":1,\"draining\":false,\"skills\":{\"x\":-1}}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertEquals(400, push(nan, sign(nan)).getStatus(), "negative score");
+        byte[] huge = new byte[2 * 1024 * 1024];
+        assertEquals(413, push(huge, sign(huge)).getStatus(), "too large");
+        ContentResponse wrongMethod = client.newRequest(cluster.proxyUrl() + "/_resumelb/resumes").timeout(5, TimeUnit.SECONDS).send();
+        assertEquals(405, wrongMethod.getStatus());
+
+        assertEquals(before, cluster.directory().pool().snapshot(), "rejected pushes changed nothing");
+        System.out.println("rejections by reason: " + cluster.receiver().rejected());
+    }
+
+    @Test
+    void drainingRemovesAWorkerAtOnce() throws Exception {
+        cluster = new Cluster(Map.of());
+        cluster.startWorker("w1", Map.of());
+        cluster.startWorker("w2", Map.of());
+        cluster.awaitWorkers(2);
+        cluster.workersByName.get("w2").stop();
+        assertEquals(1, cluster.directory().pool().size(), "gone as soon as its filter was destroyed");
+        assertEquals(WorkerDirectory.State.DRAINING, cluster.directory().departed().values().iterator().next());
+        for (int i = 0; i < 10; i++) {
+            assertEquals("w1", get("s" + i + ".example", "/").getHeaders().get("X-Worker"));
+        }
+    }
+
+    @Test
+    void silentWorkersAreForgottenAfterWorkerTtl() throws Exception {
+        cluster = new Cluster(Map.of("workerTtl", "500ms"));
+        byte[] body = CODEC.encode(new Resume("http://127.0.0.1:9/silent", "silent#1", null, 1, System.currentTimeMillis(), false, Map.of()));
+        assertEquals(204, push(body, sign(body)).getStatus());
+        cluster.awaitWorkers(1);
+        cluster.awaitWorkers(0);
+        assertEquals(WorkerDirectory.State.EXPIRED, cluster.directory().departed().get("http://127.0.0.1:9/silent"));
+    }
+
+    @Test
+    void invalidSettingsStopDeploymentNamingTheSetting() {
+        Exception e = assertThrows(Exception.class, () -> new Cluster(Map.of("policy", "fastest")));
+        String all = messages(e);
+        assertTrue(all.contains("'policy' = 'fastest'") && all.contains("round-robin"), all);
+        e = assertThrows(Exception.class, () -> new Cluster(Map.of("maxRetries", "-1")));
+        all = messages(e);
+        assertTrue(all.contains("'maxRetries' = '-1'"), all);
+    }
+
+    static String messages(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            b.append(t).append(" | ");
+        }
+        return b.toString();
+    }
+}
