@@ -1,0 +1,124 @@
+package org.resumelb.samples.demo;
+
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * One load balancer and its workers in this JVM: each an embedded Jetty
+ * server on a loopback ephemeral port deploying the real WAR file, configured
+ * only through context-params, as a deployer would.
+ */
+final class DemoCluster implements AutoCloseable {
+
+    static final String SECRET = "demo-secret-not-for-production";
+
+    private final Server proxy;
+    private final WebAppContext proxyApp;
+    private final List<Server> workers = new ArrayList<>();
+    private final List<String> workerUrls = new ArrayList<>();
+
+    DemoCluster(Path wars, String policy, DemoOptions o) throws Exception {
+        Path proxyWar = wars.resolve("resumelb-proxy-webapp.war");
+        Path workerWar = wars.resolve("newsroom-worker.war");
+        for (Path war : List.of(proxyWar, workerWar)) {
+            if (!Files.isRegularFile(war)) {
+                throw new IllegalStateException("missing " + war + ": build with the README's demo command");
+            }
+        }
+        proxy = server("proxy", 200);
+        ServerConnector proxyConnector = (ServerConnector) proxy.getConnectors()[0];
+        proxyConnector.open();
+        proxyApp = webapp(proxyWar, Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s"));
+        proxy.setHandler(proxyApp);
+        proxy.start();
+        String lb = "http://127.0.0.1:" + proxyConnector.getLocalPort();
+        for (int i = 0; i < o.workers(); i++) {
+            Server worker = server("worker" + (i + 1), 64);
+            ServerConnector c = (ServerConnector) worker.getConnectors()[0];
+            c.open();
+            String url = "http://127.0.0.1:" + c.getLocalPort();
+            worker.setHandler(webapp(workerWar, Map.of(
+                    "lb", lb, "workerUrl", url, "secret", SECRET,
+                    "newsroom.worker", "worker" + (i + 1),
+                    "newsroom.objectsPerSite", Integer.toString(o.objectsPerSite()),
+                    "newsroom.objectsPerRequest", Integer.toString(o.objectsPerRequest()),
+                    "newsroom.cacheObjects", Long.toString(o.cacheObjects()),
+                    "newsroom.missMicros", Long.toString(o.missMicros()))));
+            worker.start();
+            workers.add(worker);
+            workerUrls.add(url);
+        }
+    }
+
+    private static Server server(String name, int maxThreads) {
+        QueuedThreadPool threads = new QueuedThreadPool(maxThreads);
+        threads.setName(name);
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        connector.setAcceptQueueSize(1024);
+        server.addConnector(connector);
+        server.setStopTimeout(2_000);
+        return server;
+    }
+
+    private static WebAppContext webapp(Path war, Map<String, String> contextParams) {
+        WebAppContext app = new WebAppContext();
+        app.setContextPath("/");
+        app.setWar(war.toAbsolutePath().toString());
+        contextParams.forEach(app::setInitParameter);
+        app.setThrowUnavailableOnStartupException(true);
+        return app;
+    }
+
+    String proxyUrl() {
+        return "http://127.0.0.1:" + ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
+    }
+
+    List<String> workerUrls() {
+        return List.copyOf(workerUrls);
+    }
+
+    /** How many workers the load balancer has accepted so far (read through the deployed webapp). */
+    int workersKnown() {
+        Object directory = proxyApp.getServletContext().getAttribute("org.resumelb.proxy.WorkerDirectory");
+        if (directory == null) {
+            return 0;
+        }
+        try {
+            Method live = directory.getClass().getMethod("live");
+            return ((Map<?, ?>) live.invoke(directory)).size();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the proxy's worker directory", e);
+        }
+    }
+
+    /** Waits (at most {@code millis}) until every worker has joined the pool. */
+    void awaitWorkers(long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (workersKnown() < workers.size()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("only " + workersKnown() + " of " + workers.size() + " workers joined the load balancer");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Server w : workers) {
+            w.stop();
+        }
+        proxy.stop();
+    }
+}

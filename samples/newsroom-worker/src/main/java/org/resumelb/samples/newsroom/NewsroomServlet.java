@@ -1,0 +1,102 @@
+package org.resumelb.samples.newsroom;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * The newsroom worker's web face. Any GET serves a page of the site named by
+ * the Host header (without port and leading {@code www.}), touching its
+ * objects through the {@link Newsroom} cache; the response says which worker
+ * served it and how many objects were hits and misses
+ * ({@code X-Worker}, {@code X-Hits}, {@code X-Misses}).
+ * {@code GET /_newsroom/stats} answers the worker's totals as JSON.
+ *
+ * <p>Settings: each of {@code objectsPerSite}, {@code objectsPerRequest},
+ * {@code spread}, {@code cacheObjects}, {@code missMicros}, {@code objectBytes}
+ * and {@code worker} is read from the context-param {@code newsroom.<name>}
+ * (so a deployment can set it without touching the WAR), else from this
+ * servlet's init-param (the defaults in web.xml).
+ */
+public class NewsroomServlet extends HttpServlet {
+
+    private Newsroom newsroom;
+    private String worker;
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        super.init(config);
+        try {
+            int objectsPerSite = Integer.parseInt(setting("objectsPerSite", "500"));
+            newsroom = new Newsroom(objectsPerSite,
+                    Integer.parseInt(setting("objectsPerRequest", "10")),
+                    Double.parseDouble(setting("spread", Double.toString(objectsPerSite / 4.0))),
+                    Long.parseLong(setting("cacheObjects", "10000")),
+                    Long.parseLong(setting("missMicros", "1000")),
+                    Integer.parseInt(setting("objectBytes", "256")));
+        } catch (IllegalArgumentException e) {
+            throw new ServletException("newsroom worker: invalid setting: " + e.getMessage(), e);
+        }
+        worker = setting("worker", hostname() + getServletContext().getContextPath());
+    }
+
+    private String setting(String name, String defaultValue) {
+        String v = getServletContext().getInitParameter("newsroom." + name);
+        if (v == null || v.isBlank()) {
+            v = getInitParameter(name);
+        }
+        return v == null || v.isBlank() ? defaultValue : v.trim();
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "worker";
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        response.setHeader("X-Worker", worker);
+        if (path.equals("/_newsroom/stats")) {
+            response.setContentType("application/json");
+            write(response, "{\"worker\":\"" + worker + "\",\"requests\":" + newsroom.requests() + ",\"hits\":" + newsroom.hits()
+                    + ",\"misses\":" + newsroom.misses() + ",\"cached\":" + newsroom.cached() + "}\n");
+            return;
+        }
+        String site = site(request.getHeader("Host"));
+        Newsroom.Visit visit = newsroom.serve(site, ThreadLocalRandom.current());
+        response.setHeader("X-Hits", Integer.toString(visit.hits()));
+        response.setHeader("X-Misses", Integer.toString(visit.misses()));
+        response.setContentType("text/html;charset=utf-8");
+        write(response, "<!DOCTYPE html><html><head><title>" + site + "</title></head><body><h1>" + site + "</h1><p>Served by "
+                + worker + ": " + visit.hits() + " objects from cache, " + visit.misses() + " from the database.</p></body></html>\n");
+    }
+
+    static String site(String host) {
+        if (host == null || host.isEmpty()) {
+            return "default";
+        }
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        return h.startsWith("www.") ? h.substring(4) : h;
+    }
+
+    private static void write(HttpServletResponse response, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+}
