@@ -109,6 +109,24 @@ final class Cluster implements AutoCloseable {
 
     /** Starts a worker named {@code name} whose filter pushes to the proxy; returns its base URL. */
     String startWorker(String name, Map<String, String> filterParams) throws Exception {
+        Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "secret", SECRET,
+                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
+        params.putAll(filterParams);
+        Server server = worker(name, params);
+        workers.add(server);
+        workersByName.put(name, server);
+        return baseUrl(server);
+    }
+
+    static String baseUrl(Server worker) {
+        return "http://127.0.0.1:" + ((ServerConnector) worker.getConnectors()[0]).getLocalPort() + "/app";
+    }
+
+    /**
+     * Starts a worker running the real filter with {@code filterParams}
+     * ({@code workerUrl} is set to its own address) in front of {@link EchoApp}.
+     */
+    static Server worker(String name, Map<String, String> filterParams) throws Exception {
         Server server = new Server();
         ServerConnector connector = loopback(server);
         server.addConnector(connector);
@@ -120,16 +138,13 @@ final class Cluster implements AutoCloseable {
         ServletHolder app = new ServletHolder(new EchoApp(name));
         context.addServlet(app, "/*");
         FilterHolder filter = new FilterHolder(ResumeFilter.class);
-        Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "workerUrl", base, "secret", SECRET,
-                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
-        params.putAll(filterParams);
+        Map<String, String> params = new HashMap<>(filterParams);
+        params.put("workerUrl", base);
         filter.setInitParameters(params);
         context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
         server.setHandler(context);
         server.start();
-        workers.add(server);
-        workersByName.put(name, server);
-        return base;
+        return server;
     }
 
     /** Waits (bounded) until the proxy's pool has {@code n} workers. */

@@ -289,6 +289,42 @@ class ResumeProxyServletTest {
     }
 
     @Test
+    void staticWorkersArePulledWhenTheyCannotPush() throws Exception {
+        // Workers that push to nobody: the proxy learns them from its static list.
+        org.eclipse.jetty.server.Server w1 = Cluster.worker("pulled1", Map.of("history", "5"));
+        org.eclipse.jetty.server.Server w2 = Cluster.worker("pulled2", Map.of("history", "5"));
+        try {
+            cluster = new Cluster(Map.of("workers", Cluster.baseUrl(w1) + ", " + Cluster.baseUrl(w2), "pullInterval", "200ms"));
+            cluster.awaitWorkers(2);
+            Map<String, Integer> served = new HashMap<>();
+            for (int i = 0; i < 20; i++) {
+                ContentResponse r = get("site" + i + ".example", "/p");
+                assertEquals(200, r.getStatus());
+                served.merge(r.getHeaders().get("X-Worker"), 1, Integer::sum);
+            }
+            assertEquals(2, served.size(), "both pulled workers serve: " + served);
+            // The pulled résumés carry the skills the filters measured.
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (cluster.directory().pool().snapshot().classes().keySet().stream().noneMatch(c -> c.startsWith("site"))
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(cluster.directory().pool().snapshot().workers().stream().anyMatch(w -> !w.skills().isEmpty()),
+                    "skills pulled: " + cluster.directory().pool().snapshot());
+            // A pulled worker that goes away is ejected on its first refused connection, and GETs are retried.
+            w2.stop();
+            for (int i = 0; i < 20; i++) {
+                ContentResponse r = get("site" + i + ".example", "/p");
+                assertEquals(200, r.getStatus());
+                assertEquals("pulled1", r.getHeaders().get("X-Worker"));
+            }
+        } finally {
+            w1.stop();
+            w2.stop();
+        }
+    }
+
+    @Test
     void invalidSettingsStopDeploymentNamingTheSetting() {
         Exception e = assertThrows(Exception.class, () -> new Cluster(Map.of("policy", "fastest")));
         String all = messages(e);

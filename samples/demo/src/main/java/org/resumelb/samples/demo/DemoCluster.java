@@ -10,6 +10,7 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ClassMatcher;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -78,6 +79,8 @@ final class DemoCluster implements AutoCloseable {
         app.setWar(war.toAbsolutePath().toString());
         contextParams.forEach(app::setInitParameter);
         app.setThrowUnavailableOnStartupException(true);
+        // The webapps log through this JVM's SLF4J provider, like in a Jetty distribution with logging configured.
+        app.addProtectedClassMatcher(new ClassMatcher("org.slf4j."));
         return app;
     }
 
