@@ -17,7 +17,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * objects through the {@link Newsroom} cache; the response says which worker
  * served it and how many objects were hits and misses
  * ({@code X-Worker}, {@code X-Hits}, {@code X-Misses}).
- * {@code GET /_newsroom/stats} answers the worker's totals as JSON.
+ * {@code GET /_newsroom/stats} answers the worker's totals as JSON. A POST
+ * reads its body first ({@code X-Received-Bytes}) and may be slowed with
+ * {@code ?delay=<ms>}.
  *
  * <p>Settings: each of {@code objectsPerSite}, {@code objectsPerRequest},
  * {@code spread}, {@code cacheObjects}, {@code missMicros}, {@code objectBytes}
@@ -80,6 +82,28 @@ public class NewsroomServlet extends HttpServlet {
         response.setContentType("text/html;charset=utf-8");
         write(response, "<!DOCTYPE html><html><head><title>" + site + "</title></head><body><h1>" + site + "</h1><p>Served by "
                 + worker + ": " + visit.hits() + " objects from cache, " + visit.misses() + " from the database.</p></body></html>\n");
+    }
+
+    /**
+     * A write: the body is read (and counted) and the site's page served as for
+     * a GET; {@code ?delay=<ms>} (at most 10 s) models a slow write.
+     */
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        long bytes = request.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        String delay = request.getParameter("delay");
+        if (delay != null) {
+            try {
+                Thread.sleep(Math.min(10_000, Math.max(0, Long.parseLong(delay))));
+            } catch (NumberFormatException e) {
+                response.sendError(HttpServletResponse.SC_BAD_REQUEST, "delay must be a number of milliseconds");
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        response.setHeader("X-Received-Bytes", Long.toString(bytes));
+        doGet(request, response);
     }
 
     static String site(String host) {
