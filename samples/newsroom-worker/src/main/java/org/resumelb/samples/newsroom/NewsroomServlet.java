@@ -23,9 +23,9 @@ import jakarta.servlet.http.HttpServletResponse;
  *
  * <p>Settings: each of {@code objectsPerSite}, {@code objectsPerRequest},
  * {@code spread}, {@code cacheObjects}, {@code missMicros}, {@code objectBytes}
- * and {@code worker} is read from the context-param {@code newsroom.<name>}
- * (so a deployment can set it without touching the WAR), else from this
- * servlet's init-param (the defaults in web.xml).
+ * and {@code worker} is read from the system property or the context-param
+ * {@code newsroom.<name>} (so a deployment can set it without touching the
+ * WAR), else from this servlet's init-param (the defaults in web.xml).
  */
 public class NewsroomServlet extends HttpServlet {
 
@@ -50,7 +50,10 @@ public class NewsroomServlet extends HttpServlet {
     }
 
     private String setting(String name, String defaultValue) {
-        String v = getServletContext().getInitParameter("newsroom." + name);
+        String v = System.getProperty("newsroom." + name);
+        if (v == null || v.isBlank()) {
+            v = getServletContext().getInitParameter("newsroom." + name);
+        }
         if (v == null || v.isBlank()) {
             v = getInitParameter(name);
         }
