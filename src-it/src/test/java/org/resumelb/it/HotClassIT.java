@@ -1,0 +1,149 @@
+package org.resumelb.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpHeader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hot class: one site at 10x the rate of each other site. The other
+ * classes' p99 latency stays within 2x of what it was without the hot class,
+ * and the hot class spreads over more than one worker. Open-loop (Poisson)
+ * arrivals, so a slow proxy cannot hide behind fewer requests; each request is
+ * a write that takes the worker 50 ms.
+ */
+class HotClassIT {
+
+    static final int OTHERS = 20;
+    static final double OTHER_RATE = 10.0;
+    static final long PHASE_MILLIS = 12_000;
+
+    HttpClient client;
+    ProxyNode proxy;
+    final List<WorkerProcess> workers = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        client = new HttpClient();
+        client.setMaxConnectionsPerDestination(256);
+        client.start();
+        proxy = new ProxyNode(0, Map.of());
+        for (int i = 1; i <= 4; i++) {
+            workers.add(WorkerProcess.start("hot-w" + i, 0, List.of(proxy.url())));
+        }
+        proxy.awaitWorkers(Set.of(workers.get(0).url(), workers.get(1).url(), workers.get(2).url(), workers.get(3).url()), 30_000);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (WorkerProcess w : workers) {
+            w.close();
+        }
+        proxy.close();
+        client.stop();
+    }
+
+    record Phase(Histogram others, Histogram hot, Map<String, Long> hotWorkers, long errors) {
+    }
+
+    Phase run(double hotRate, long millis, long seed) throws Exception {
+        Recorder others = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+        Recorder hot = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+        ConcurrentHashMap<String, LongAdder> hotWorkers = new ConcurrentHashMap<>();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong inFlight = new AtomicLong();
+        Random random = new Random(seed);
+        record Next(long at, int site, double rate) {
+        }
+        PriorityQueue<Next> schedule = new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
+        long start = System.nanoTime();
+        for (int s = 0; s < OTHERS; s++) {
+            schedule.add(new Next(start, s, OTHER_RATE));
+        }
+        if (hotRate > 0) {
+            schedule.add(new Next(start, -1, hotRate));
+        }
+        long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
+        long sent = 0;
+        while (!schedule.isEmpty() && sent < 100_000) {
+            Next n = schedule.poll();
+            if (n.at() >= end) {
+                break;
+            }
+            long wait = n.at() - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            boolean isHot = n.site() < 0;
+            String host = isHot ? "hot.news" : "site-" + n.site() + ".news";
+            long t0 = System.nanoTime();
+            inFlight.incrementAndGet();
+            client.POST(proxy.url() + "/write?delay=50")
+                    .headers(h -> h.put(HttpHeader.HOST, host))
+                    .body(new StringRequestContent("x"))
+                    .timeout(30, TimeUnit.SECONDS)
+                    .send(new BufferingResponseListener() {
+                        @Override
+                        public void onComplete(Result result) {
+                            long micros = Math.max(1, (System.nanoTime() - t0) / 1000);
+                            (isHot ? hot : others).recordValue(micros);
+                            if (result.isFailed() || result.getResponse().getStatus() != 200) {
+                                errors.incrementAndGet();
+                            } else if (isHot) {
+                                hotWorkers.computeIfAbsent(result.getResponse().getHeaders().get("X-Worker"), w -> new LongAdder()).increment();
+                            }
+                            inFlight.decrementAndGet();
+                        }
+                    });
+            sent++;
+            double gapSeconds = -Math.log(1 - random.nextDouble()) / n.rate();
+            schedule.add(new Next(n.at() + (long) (gapSeconds * 1e9), n.site(), n.rate()));
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+            It.sleep(10);
+        }
+        Map<String, Long> byWorker = new TreeMap<>();
+        hotWorkers.forEach((w, n) -> byWorker.put(w, n.sum()));
+        return new Phase(others.getIntervalHistogram(), hot.getIntervalHistogram(), byWorker, errors.get());
+    }
+
+    @Test
+    void aHotClassSpreadsAndDoesNotSlowTheOthers() throws Exception {
+        run(0, 3_000, 1); // warm: every site finds its worker
+        Phase without = run(0, PHASE_MILLIS, 2);
+        Phase with = run(10 * OTHER_RATE, PHASE_MILLIS, 3);
+        double p99Without = without.others().getValueAtPercentile(99) / 1000.0;
+        double p99With = with.others().getValueAtPercentile(99) / 1000.0;
+        long hotTotal = with.hotWorkers().values().stream().mapToLong(Long::longValue).sum();
+        long workersWithHot = with.hotWorkers().values().stream().filter(n -> n >= hotTotal * 0.05).count();
+        System.out.printf("hot class at %.0f req/s vs %.0f req/s per other site: others' p99 %.1f ms without, %.1f ms with (ratio %.2f);"
+                        + " %d other requests without, %d with; hot class served by %s; errors %d/%d%n",
+                10 * OTHER_RATE, OTHER_RATE, p99Without, p99With, p99With / p99Without, without.others().getTotalCount(),
+                with.others().getTotalCount(), with.hotWorkers(), without.errors(), with.errors());
+        assertEquals(0, without.errors() + with.errors());
+        assertTrue(p99With <= 2 * p99Without, "others' p99 within 2x: " + p99Without + " -> " + p99With);
+        assertTrue(workersWithHot >= 2, "the hot class spreads over more than one worker: " + with.hotWorkers());
+    }
+}
