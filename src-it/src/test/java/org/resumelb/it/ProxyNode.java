@@ -97,6 +97,20 @@ final class ProxyNode implements AutoCloseable {
         return (Integer) It.call(pool(), "backlog");
     }
 
+    /**
+     * The backlog once the last responses' releases have run (bounded wait): a
+     * client may read a whole response a moment before the proxy's completion
+     * callback releases the worker.
+     */
+    int settledBacklog() {
+        long deadline = System.currentTimeMillis() + 2_000;
+        int b;
+        while ((b = backlog()) != 0 && System.currentTimeMillis() < deadline) {
+            It.sleep(10);
+        }
+        return b;
+    }
+
     /** Waits (bounded) until exactly these workers are live; returns the milliseconds waited. */
     long awaitWorkers(Set<String> urls, long timeoutMillis) {
         long start = System.nanoTime();

@@ -130,7 +130,7 @@ class SoakIT {
         It.sleep(2_000);
         long heapEnd = heapAfterGc();
         long filesEnd = openFiles();
-        int backlog = proxy.backlog();
+        int backlog = proxy.settledBacklog();
         System.out.printf("soak %d s: %d requests, %d errors, %d joins, %d SIGKILLs; in flight at the end %d;"
                         + " heap after GC %.1f MB -> %.1f MB; open files %d -> %d; live workers %s%n",
                 seconds, requests.get(), errors.get(), joins, kills, backlog, heapStart / 1048576.0, heapEnd / 1048576.0,
