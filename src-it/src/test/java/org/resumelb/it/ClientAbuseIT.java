@@ -113,6 +113,23 @@ class ClientAbuseIT {
     }
 
     @Test
+    void spoofedInternalHeadersNeverReachTheWorker() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            var r = client.newRequest(proxy.url() + "/page")
+                    .headers(h -> h.put(HttpHeader.HOST, "real.example").put("X-ResumeLB-Class", "spoofed-class")
+                            .put("X-ResumeLB-Signature", "v1=00"))
+                    .timeout(30, TimeUnit.SECONDS).send();
+            assertEquals(200, r.getStatus());
+        }
+        // Had the client's class header reached the worker, its filter would have timed "spoofed-class".
+        var resume = new org.resumelb.agent.resume.ResumeCodec(org.resumelb.agent.resume.ResumeLimits.DEFAULT)
+                .decode(client.newRequest(worker.url() + "/_resumelb/resume").timeout(10, TimeUnit.SECONDS).send().getContent());
+        System.out.println("worker's résumé after spoofed requests: " + resume.skills().keySet());
+        assertTrue(resume.skills().containsKey("real.example"), resume.skills().toString());
+        assertTrue(!resume.skills().containsKey("spoofed-class"), resume.skills().toString());
+    }
+
+    @Test
     void aSlowClientDoesNotHoldUpOthers() throws Exception {
         AsyncRequestContent trickle = new AsyncRequestContent("application/octet-stream");
         CompletableFuture<ContentResponse> slow = new CompletableResponseListener(client.POST(proxy.url() + "/slow-upload")
