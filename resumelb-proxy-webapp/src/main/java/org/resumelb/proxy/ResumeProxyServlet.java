@@ -80,6 +80,8 @@ public class ResumeProxyServlet extends ProxyServlet {
     private static final String WAITED_ATTRIBUTE = ResumeProxyServlet.class.getName() + ".waited";
     private static final String SERVER_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
     private static final int FALLBACK_MAX_THREADS = 256;
+    /** Oversized pushes up to this size are read and discarded so that their sender gets a clean 413. */
+    private static final long DRAIN_LIMIT = 16L << 20;
 
     private ProxySettings settings;
     private Pool pool;
@@ -522,7 +524,7 @@ public class ResumeProxyServlet extends ProxyServlet {
             if (answer.status() == 204) {
                 response.setStatus(204);
             } else {
-                if (answer.status() == 413) {
+                if (answer.status() == 413 && !drainOversized(request)) {
                     // The rest of the body is not read: the connection cannot be reused.
                     response.setHeader("Connection", "close");
                 }
@@ -535,6 +537,32 @@ public class ResumeProxyServlet extends ProxyServlet {
             return;
         }
         plain(response, HttpServletResponse.SC_NOT_FOUND, "no such ResumeLB operation: " + operation);
+    }
+
+    /**
+     * Reads and discards the rest of an oversized push when it is at most {@link #DRAIN_LIMIT} bytes, so that the
+     * client, still writing, reads its 413 instead of a broken pipe; a bigger body is not worth the bandwidth and
+     * its connection is closed. Memory stays at one small buffer either way.
+     */
+    private static boolean drainOversized(HttpServletRequest request) {
+        long declared = request.getContentLengthLong();
+        if (declared > DRAIN_LIMIT) {
+            return false;
+        }
+        try {
+            InputStream in = request.getInputStream();
+            byte[] buffer = new byte[8192];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                total += n;
+                if (total > DRAIN_LIMIT) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | IllegalStateException e) {
+            return false;
+        }
     }
 
     private ResumeReceiver.Answer receive(HttpServletRequest request) throws IOException {

@@ -179,4 +179,28 @@ class BadPushMatrixIT {
         expected.put(WORKER, Map.of("site-a", 5.0, "site-b", 2.5));
         assertEquals(expected, new HashMap<>(proxy.skills()));
     }
+
+    @Test
+    void aBodyTooLargeToDrainIsRefusedBeforeItIsSent() throws Exception {
+        // 64 MB announced with Expect: 100-continue, as curl does for large bodies: the receiver answers 413 on
+        // the headers alone, the client never has to send the body, and the connection is closed after the answer.
+        long length = 64L << 20;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(10_000);
+            String head = "POST /_resumelb/resumes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + ResumeCodec.SIGNATURE_HEADER + ": v1=" + "0".repeat(64) + "\r\nContent-Length: " + length
+                    + "\r\nExpect: 100-continue\r\n\r\n";
+            long start = System.nanoTime();
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            double ms = (System.nanoTime() - start) / 1e6;
+            System.out.printf("64 MB push announced with Expect: 100-continue: answered in %.0f ms with %s%n", ms,
+                    answer.lines().findFirst().orElse("nothing"));
+            assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
+            assertTrue(answer.contains("maxBodyBytes"), answer);
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+        }
+        assertEquals(java.util.Map.of("too_large", 1L), proxy.rejected());
+    }
 }

@@ -93,6 +93,14 @@ final class ProxyNode implements AutoCloseable {
         return out;
     }
 
+    /** Rejected pushes by reason, as the receiver counts them. */
+    Map<String, Long> rejected() {
+        Object receiver = app.getServletContext().getAttribute("org.resumelb.proxy.ResumeReceiver");
+        Map<String, Long> out = new TreeMap<>();
+        ((Map<?, ?>) It.call(receiver, "rejected")).forEach((k, v) -> out.put(String.valueOf(k), ((Number) v).longValue()));
+        return out;
+    }
+
     int backlog() {
         return (Integer) It.call(pool(), "backlog");
     }
