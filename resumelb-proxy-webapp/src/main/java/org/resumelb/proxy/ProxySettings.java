@@ -27,6 +27,7 @@ public record ProxySettings(RequestClassifier classifier, String policy, PoolSet
                             byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
+                            AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
                             Map<String, String> jettyParameters, Map<String, String> inForce) {
 
     public static final List<String> POLICIES = List.of("resume", "round-robin", "least-backlog", "consistent-hash");
@@ -64,6 +65,23 @@ public record ProxySettings(RequestClassifier classifier, String policy, PoolSet
             }
             return v;
         }, "a path like /_resumelb");
+        AdminAccess adminAllow = s.parsed("adminAllow", "", AdminAccess::parse,
+                "a comma-separated list of IP addresses and CIDR blocks (10.0.0.0/8, 2001:db8::/32), or * for everyone; loopback is always allowed");
+        java.nio.file.Path settingsFile = s.parsed("settingsFile", "", v -> {
+            if (v.isBlank()) {
+                return null;
+            }
+            java.nio.file.Path path = java.nio.file.Path.of(v.trim()).toAbsolutePath();
+            java.nio.file.Path dir = path.getParent();
+            if (java.nio.file.Files.isDirectory(path) || dir == null || !java.nio.file.Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("not a file in an existing directory");
+            }
+            if (!java.nio.file.Files.isWritable(dir)) {
+                throw new IllegalArgumentException("its directory is not writable");
+            }
+            return path;
+        }, "the path of a file in an existing, writable directory (run-time settings are saved there)");
+        int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
 
         // Jetty's own ProxyServlet parameters, validated here so that a bad value names the setting.
         Map<String, String> jetty = new LinkedHashMap<>();
@@ -91,7 +109,8 @@ public record ProxySettings(RequestClassifier classifier, String policy, PoolSet
                             + " or set insecure=true to accept unsigned pushes");
         }
         return new ProxySettings(classifier, policy, pool, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
-                retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, Map.copyOf(jetty), s.inForce());
+                retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
+                Map.copyOf(jetty), s.inForce());
     }
 
     static Set<String> methods(String v) {

@@ -46,7 +46,7 @@ import org.resumelb.agent.resume.ResumeException;
 import org.resumelb.agent.resume.ResumeLimits;
 import org.resumelb.proxy.pool.Pool;
 import org.resumelb.proxy.pool.PoolWorker;
-import org.resumelb.proxy.pool.Pools;
+import org.resumelb.proxy.pool.SwitchablePool;
 
 /**
  * The load balancer: Jetty's {@link ProxyServlet} routing every request by
@@ -74,6 +74,8 @@ public class ResumeProxyServlet extends ProxyServlet {
     /** Servlet context attribute holding the {@link WorkerDirectory} (for status pages and tests). */
     public static final String DIRECTORY_ATTRIBUTE = WorkerDirectory.class.getName();
     public static final String RECEIVER_ATTRIBUTE = ResumeReceiver.class.getName();
+    public static final String ADMIN_ATTRIBUTE = Admin.class.getName();
+    public static final String METRICS_ATTRIBUTE = ProxyMetrics.class.getName();
 
     private static final Log LOG = Log.get(ResumeProxyServlet.class);
     private static final String EXCHANGE_ATTRIBUTE = Exchange.class.getName();
@@ -84,7 +86,13 @@ public class ResumeProxyServlet extends ProxyServlet {
     private static final long DRAIN_LIMIT = 16L << 20;
 
     private ProxySettings settings;
-    private Pool pool;
+    private SwitchablePool pool;
+    private ProxyMetrics metrics;
+    private ClassCounts classCounts;
+    private StatusPage statusPage;
+    private Admin admin;
+    /** Requests holding a worker right now, for the status page's oldest in-flight age. */
+    private final java.util.Set<Exchange> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private WorkerDirectory directory;
     private ResumeReceiver receiver;
     private ResumeCodec codec;
@@ -111,12 +119,32 @@ public class ResumeProxyServlet extends ProxyServlet {
         super.init(new JettyParameters(config, jetty));
 
         codec = new ResumeCodec(ResumeLimits.DEFAULT);
-        pool = Pools.create(settings.policy(), settings.pool());
-        directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), Clock.systemUTC());
+        RuntimeSettings runtime = new RuntimeSettings(settings.policy(), settings.pool());
+        if (settings.settingsFile() != null && java.nio.file.Files.exists(settings.settingsFile())) {
+            try {
+                runtime = runtime.load(settings.settingsFile());
+            } catch (IOException | IllegalArgumentException e) {
+                String message = "Invalid setting settingsFile=" + settings.settingsFile() + ": " + e.getMessage()
+                        + " (fix or remove the file; its previous version is " + RuntimeSettings.backup(settings.settingsFile()) + ")";
+                LOG.error("ResumeLB proxy not started: {}", message);
+                super.destroy();
+                throw new ServletException(message, e);
+            }
+            LOG.warn("ResumeLB run-time settings from {} override web.xml: {}", settings.settingsFile(), runtime.asMap());
+        }
+        pool = new SwitchablePool(runtime.policy(), runtime.pool());
+        directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), Clock.systemUTC(), settings.singleVersion());
         directory.onJoin(this::wakeWaiters);
         receiver = new ResumeReceiver(codec, settings.secret(), settings.insecure(), directory);
+        admin = new Admin(settings.secret(), settings.maxSkew(), Clock.systemUTC(), pool, directory, settings.settingsFile(), runtime);
+        metrics = new ProxyMetrics(pool, directory, receiver, waiting::get);
+        classCounts = new ClassCounts(settings.maxClasses());
+        statusPage = new StatusPage(pool, directory, metrics, classCounts, receiver, this::oldestInFlight, this::settingsInForce,
+                waiting::get, Clock.systemUTC());
         context.setAttribute(DIRECTORY_ATTRIBUTE, directory);
         context.setAttribute(RECEIVER_ATTRIBUTE, receiver);
+        context.setAttribute(ADMIN_ATTRIBUTE, admin);
+        context.setAttribute(METRICS_ATTRIBUTE, metrics);
         if (settings.secret() == null && settings.insecure()) {
             LOG.warn("ResumeLB: INSECURE MODE, unsigned résumé pushes are accepted: anyone who reaches {}{}/resumes can steer traffic",
                     context.getContextPath(), settings.prefix());
@@ -129,7 +157,28 @@ public class ResumeProxyServlet extends ProxyServlet {
             });
             puller.scheduleWithFixedDelay(this::pullAll, 0, settings.pullInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
-        LOG.info("ResumeLB proxy started: policy {}, settings {}", settings.policy(), settings.inForce());
+        LOG.info("ResumeLB proxy started: policy {}, settings {}; status, dashboard and metrics under {}{}/ answer {}",
+                runtime.policy(), settings.inForce(), context.getContextPath(), settings.prefix(), settings.adminAllow());
+    }
+
+    /** The settings in force: those read at start, with the run-time ones as they are now. */
+    private Map<String, Object> settingsInForce() {
+        Map<String, Object> all = new java.util.TreeMap<>(settings.inForce());
+        all.putAll(admin.inForce().asMap());
+        all.put("settingsFile", settings.settingsFile() == null ? null : settings.settingsFile().toString());
+        return all;
+    }
+
+    /** Worker URL to the start (System.nanoTime) of its oldest request in flight. */
+    private Map<String, Long> oldestInFlight() {
+        Map<String, Long> oldest = new HashMap<>();
+        for (Exchange x : inFlight) {
+            PoolWorker w = x.held.get();
+            if (w != null) {
+                oldest.merge(w.url(), x.startNanos, Math::min);
+            }
+        }
+        return oldest;
     }
 
     /** The servlet config Jetty's ProxyServlet reads, with our validated values and defaults. */
@@ -205,11 +254,14 @@ public class ResumeProxyServlet extends ProxyServlet {
 
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
+        long start = System.nanoTime();
         String requestClass = RequestClasses.classify(settings.classifier(), new View(request));
         PoolWorker worker = pool.acquire(requestClass);
+        metrics.routingNanos(System.nanoTime() - start);
         if (worker == null) {
             return null;
         }
+        classCounts.count(requestClass);
         Exchange x = new Exchange(requestClass, worker);
         request.setAttribute(EXCHANGE_ATTRIBUTE, x);
         return target(worker, request);
@@ -235,6 +287,7 @@ public class ResumeProxyServlet extends ProxyServlet {
 
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
+        metrics.noWorker();
         sendPage(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
     }
 
@@ -279,7 +332,10 @@ public class ResumeProxyServlet extends ProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
         Exchange x = exchange(clientRequest);
         if (x != null) {
-            x.release();
+            PoolWorker w = x.release();
+            if (w != null) {
+                metrics.request(w.url(), ProxyMetrics.Outcome.SUCCESS);
+            }
         }
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
@@ -293,6 +349,11 @@ public class ResumeProxyServlet extends ProxyServlet {
         }
         PoolWorker failed = x.release();
         boolean workerFailed = !x.clientFailed && isConnectionFailure(failure);
+        if (failed != null) {
+            metrics.request(failed.url(), x.clientFailed ? ProxyMetrics.Outcome.CLIENT_FAILURE
+                    : workerFailed ? ProxyMetrics.Outcome.WORKER_FAILURE
+                    : isTimeout(failure) ? ProxyMetrics.Outcome.TIMEOUT : ProxyMetrics.Outcome.WORKER_FAILURE);
+        }
         if (workerFailed && failed != null) {
             directory.eject(failed.url(), String.valueOf(failure));
         }
@@ -300,6 +361,7 @@ public class ResumeProxyServlet extends ProxyServlet {
             PoolWorker next = pool.acquire(x.requestClass);
             if (next != null) {
                 x.retry(next);
+                metrics.retry();
                 LOG.debug("ResumeLB retrying {} {} on {} after {}", clientRequest.getMethod(), clientRequest.getRequestURI(), next.url(), failure);
                 proxyResponse.reset();
                 Request retry = newProxyRequest(clientRequest, target(next, clientRequest));
@@ -336,6 +398,15 @@ public class ResumeProxyServlet extends ProxyServlet {
         return io;
     }
 
+    static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Exchange exchange(HttpServletRequest request) {
         return (Exchange) request.getAttribute(EXCHANGE_ATTRIBUTE);
     }
@@ -346,16 +417,19 @@ public class ResumeProxyServlet extends ProxyServlet {
         final AtomicReference<PoolWorker> held;
         volatile int attempts;
         volatile boolean clientFailed;
+        volatile long startNanos = System.nanoTime();
 
         Exchange(String requestClass, PoolWorker worker) {
             this.requestClass = requestClass;
             this.held = new AtomicReference<>(worker);
+            inFlight.add(this);
         }
 
         /** Releases the worker held, if any; returns it. */
         PoolWorker release() {
             PoolWorker w = held.getAndSet(null);
             if (w != null) {
+                inFlight.remove(this);
                 pool.release(w);
             }
             return w;
@@ -363,7 +437,9 @@ public class ResumeProxyServlet extends ProxyServlet {
 
         void retry(PoolWorker next) {
             attempts++;
+            startNanos = System.nanoTime();
             held.set(next);
+            inFlight.add(this);
         }
     }
 
@@ -410,6 +486,7 @@ public class ResumeProxyServlet extends ProxyServlet {
     private boolean waitForWorker(HttpServletRequest request, HttpServletResponse response) {
         boolean alreadyWaited = request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(WAITED_ATTRIBUTE) != null;
         if (alreadyWaited || settings.queueTimeout().isZero() || waiting.get() >= settings.maxQueued()) {
+            metrics.noWorker();
             sendPage(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             return false;
         }
@@ -456,6 +533,7 @@ public class ResumeProxyServlet extends ProxyServlet {
         public void onTimeout(AsyncEvent event) {
             if (claim()) {
                 waiters.remove(this);
+                metrics.noWorker();
                 sendPage((HttpServletRequest) async.getRequest(), (HttpServletResponse) async.getResponse(),
                         HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             }
@@ -515,28 +593,162 @@ public class ResumeProxyServlet extends ProxyServlet {
 
     private void operations(HttpServletRequest request, HttpServletResponse response, String operation) throws IOException {
         if (operation.equals("/resumes")) {
-            if (!"POST".equals(request.getMethod())) {
-                response.setHeader("Allow", "POST");
-                plain(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "résumés are pushed with POST");
-                return;
-            }
-            ResumeReceiver.Answer answer = receive(request);
-            if (answer.status() == 204) {
-                response.setStatus(204);
-            } else {
-                if (answer.status() == 413 && !drainOversized(request)) {
-                    // The rest of the body is not read: the connection cannot be reused.
-                    response.setHeader("Connection", "close");
-                }
-                if (answer.status() == HttpServletResponse.SC_UNAUTHORIZED) {
-                    // RFC 9110 requires a challenge with every 401: name our scheme and header.
-                    response.setHeader("WWW-Authenticate", "HMAC-SHA256 realm=\"resumelb\", header=\"" + ResumeCodec.SIGNATURE_HEADER + "\"");
-                }
-                plain(response, answer.status(), answer.message());
-            }
+            resumes(request, response);
             return;
         }
-        plain(response, HttpServletResponse.SC_NOT_FOUND, "no such ResumeLB operation: " + operation);
+        // Everything else under the prefix shows or steers the load balancer: loopback and adminAllow only.
+        if (!settings.adminAllow().allows(request.getRemoteAddr())) {
+            LOG.debug("ResumeLB refused {} {} from {}", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
+            plain(response, HttpServletResponse.SC_FORBIDDEN, settings.prefix() + operation + " answers " + settings.adminAllow()
+                    + "; " + request.getRemoteAddr() + " is not allowed (setting adminAllow)");
+            return;
+        }
+        switch (operation) {
+            case "" -> {
+                response.setStatus(HttpServletResponse.SC_MOVED_PERMANENTLY);
+                response.setHeader("Location", request.getContextPath() + request.getServletPath() + settings.prefix() + "/");
+            }
+            case "/" -> {
+                if (getOnly(request, response)) {
+                    dashboard(response);
+                }
+            }
+            case "/status" -> {
+                if (getOnly(request, response)) {
+                    status(request, response);
+                }
+            }
+            case "/metrics" -> {
+                if (getOnly(request, response)) {
+                    response.setStatus(200);
+                    response.setContentType(metrics.contentType());
+                    response.setHeader("Cache-Control", "no-store");
+                    metrics.write(response.getOutputStream());
+                }
+            }
+            default -> {
+                if (operation.startsWith("/admin/")) {
+                    adminCall(request, response, operation.substring("/admin".length()));
+                } else {
+                    plain(response, HttpServletResponse.SC_NOT_FOUND, "no such ResumeLB operation: " + operation
+                            + " (there are /, /status, /metrics, /resumes, /admin/settings, /admin/reset-skills)");
+                }
+            }
+        }
+    }
+
+    private static boolean getOnly(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String m = request.getMethod();
+        if (m.equals("GET") || m.equals("HEAD")) {
+            return true;
+        }
+        response.setHeader("Allow", "GET, HEAD");
+        plain(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, request.getRequestURI() + " answers GET only");
+        return false;
+    }
+
+    private void status(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        int classes = 50;
+        String param = request.getParameter("classes");
+        if (param != null) {
+            try {
+                classes = Integer.parseInt(param.trim());
+            } catch (NumberFormatException e) {
+                classes = -1;
+            }
+            if (classes < 0 || classes > 100_000) {
+                plain(response, HttpServletResponse.SC_BAD_REQUEST, "classes=" + param + ": accepted values are integers from 0 to 100000");
+                return;
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8192);
+        statusPage.write(out, classes);
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(out.size());
+        out.writeTo(response.getOutputStream());
+    }
+
+    private static volatile byte[] dashboardPage;
+
+    private void dashboard(HttpServletResponse response) throws IOException {
+        byte[] page = dashboardPage;
+        if (page == null) {
+            try (InputStream in = ResumeProxyServlet.class.getResourceAsStream("dashboard.html")) {
+                if (in == null) {
+                    throw new IOException("dashboard.html is missing from the proxy's classes");
+                }
+                page = in.readAllBytes();
+            }
+            dashboardPage = page;
+        }
+        response.setStatus(200);
+        response.setContentType("text/html;charset=utf-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:");
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        response.setContentLength(page.length);
+        response.getOutputStream().write(page);
+    }
+
+    private void adminCall(HttpServletRequest request, HttpServletResponse response, String operation) throws IOException {
+        if (!"POST".equals(request.getMethod())) {
+            response.setHeader("Allow", "POST");
+            plain(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "admin calls are signed POSTs");
+            return;
+        }
+        int max = 64 * 1024;
+        if (request.getContentLengthLong() > max) {
+            response.setHeader("Connection", "close");
+            plain(response, 413, "admin call bodies are at most " + max + " bytes");
+            return;
+        }
+        byte[] body;
+        try (InputStream in = request.getInputStream()) {
+            body = in.readNBytes(max + 1);
+        }
+        if (body.length > max) {
+            response.setHeader("Connection", "close");
+            plain(response, 413, "admin call bodies are at most " + max + " bytes");
+            return;
+        }
+        Admin.Answer answer = admin.handle(operation, body, request.getHeader(ResumeCodec.SIGNATURE_HEADER));
+        if (answer.status() == 200) {
+            byte[] json = answer.body().getBytes(StandardCharsets.UTF_8);
+            response.setStatus(200);
+            response.setContentType("application/json");
+            response.setHeader("Cache-Control", "no-store");
+            response.setContentLength(json.length);
+            response.getOutputStream().write(json);
+        } else {
+            if (answer.status() == HttpServletResponse.SC_UNAUTHORIZED) {
+                response.setHeader("WWW-Authenticate", "HMAC-SHA256 realm=\"resumelb\", header=\"" + ResumeCodec.SIGNATURE_HEADER + "\"");
+            }
+            plain(response, answer.status(), answer.body());
+        }
+    }
+
+    private void resumes(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!"POST".equals(request.getMethod())) {
+            response.setHeader("Allow", "POST");
+            plain(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "résumés are pushed with POST");
+            return;
+        }
+        ResumeReceiver.Answer answer = receive(request);
+        if (answer.status() == 204) {
+            response.setStatus(204);
+        } else {
+            if (answer.status() == 413 && !drainOversized(request)) {
+                // The rest of the body is not read: the connection cannot be reused.
+                response.setHeader("Connection", "close");
+            }
+            if (answer.status() == HttpServletResponse.SC_UNAUTHORIZED) {
+                // RFC 9110 requires a challenge with every 401: name our scheme and header.
+                response.setHeader("WWW-Authenticate", "HMAC-SHA256 realm=\"resumelb\", header=\"" + ResumeCodec.SIGNATURE_HEADER + "\"");
+            }
+            plain(response, answer.status(), answer.message());
+        }
     }
 
     /**

@@ -31,13 +31,26 @@ import org.resumelb.proxy.pool.Pool;
  * other. Replay checks happen inside the same compute, so a résumé admitted
  * is also the one applied. State of departed workers ({@link #departed}) is
  * informational and weakly consistent.
+ *
+ * <p>Pool membership itself (which live workers the pool routes to) changes
+ * under one monitor, with a map of the live workers' versions and résumés, so
+ * that single-version mode can move the whole pool from one version to another
+ * at once while résumés keep arriving. Résumés are rare (about one per worker
+ * per second), so this monitor is never contended by request threads, which
+ * only ever touch the pool.
+ *
+ * <p><b>Single-version mode</b> ({@code singleVersion=true}, zc.resumelb 0.7):
+ * the pool holds only the workers of the version that most live workers
+ * report; the others wait in state {@code STANDBY}. A tie keeps the version in
+ * force; among new candidates the highest version (numeric parts compared as
+ * numbers) wins. Every change of the version in force is logged.
  */
 public final class WorkerDirectory implements AutoCloseable {
 
     private static final Log LOG = Log.get(WorkerDirectory.class);
 
     /** Why a worker is not in the pool any more. */
-    public enum State { ACTIVE, DRAINING, EJECTED, EXPIRED }
+    public enum State { ACTIVE, STANDBY, DRAINING, EJECTED, EXPIRED }
 
     /** What the directory knows of a live worker. */
     public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills) {
@@ -50,9 +63,24 @@ public final class WorkerDirectory implements AutoCloseable {
     private final Map<String, State> departed = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Runnable> joinListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong ejections = new AtomicLong();
+    private final boolean singleVersion;
+    private final Object membershipLock = new Object();
+    /** Live workers' reported versions and résumés; guarded by membershipLock. */
+    private final Map<String, Member> members = new java.util.HashMap<>();
+    /** The version the pool routes to in single-version mode; guarded by membershipLock. */
+    private String activeVersion;
+    private volatile String activeVersionView;
+
+    private record Member(String version, Map<String, Double> skills) {
+    }
 
     public WorkerDirectory(Pool pool, Duration workerTtl, Duration maxSkew, Clock clock) {
+        this(pool, workerTtl, maxSkew, clock, false);
+    }
+
+    public WorkerDirectory(Pool pool, Duration workerTtl, Duration maxSkew, Clock clock, boolean singleVersion) {
         this.pool = pool;
+        this.singleVersion = singleVersion;
         this.clock = clock;
         this.replayGuard = new ReplayGuard(maxSkew, 100_000, clock);
         this.live = Caffeine.newBuilder()
@@ -60,7 +88,7 @@ public final class WorkerDirectory implements AutoCloseable {
                 .scheduler(Scheduler.systemScheduler())
                 .evictionListener((String url, Live w, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
                     if (url != null && cause.wasEvicted()) {
-                        pool.remove(url);
+                        leave(url);
                         departed.put(url, State.EXPIRED);
                         LOG.warn("ResumeLB worker {} expired: no résumé for {}", url, workerTtl);
                     }
@@ -103,13 +131,13 @@ public final class WorkerDirectory implements AutoCloseable {
                 }
             }
             if (resume.draining()) {
-                if (pool.remove(u)) {
+                if (leave(u)) {
                     LOG.info("ResumeLB worker {} is draining: no new requests go to it", u);
                 }
                 departed.put(u, State.DRAINING);
                 return null;
             }
-            joined[0] = pool.update(u, resume.version(), resume.skills());
+            joined[0] = join(u, resume.version(), resume.skills());
             departed.remove(u);
             if (joined[0]) {
                 LOG.info("ResumeLB worker {} joined (version {}, {} skills)", u, resume.version(), resume.skills().size());
@@ -134,7 +162,7 @@ public final class WorkerDirectory implements AutoCloseable {
         boolean[] was = new boolean[1];
         live.asMap().computeIfPresent(url, (u, w) -> {
             was[0] = true;
-            pool.remove(u);
+            leave(u);
             departed.put(u, State.EJECTED);
             return null;
         });
@@ -143,6 +171,160 @@ public final class WorkerDirectory implements AutoCloseable {
             LOG.warn("ResumeLB worker {} ejected until its next résumé: {}", url, reason);
         }
         return was[0];
+    }
+
+    /**
+     * Called inside the worker's compute. Records the worker's résumé and puts
+     * it in the pool, or in standby when single-version mode routes to another
+     * version. Returns true when the pool gained this worker.
+     */
+    private boolean join(String url, String version, Map<String, Double> skills) {
+        synchronized (membershipLock) {
+            members.put(url, new Member(version, skills));
+            if (!singleVersion) {
+                return pool.update(url, version, skills);
+            }
+            int before = pool.size();
+            if (!electVersion()) {
+                if (versionKey(version).equals(activeVersion)) {
+                    pool.update(url, version, skills);
+                } else {
+                    pool.remove(url);
+                }
+            }
+            return pool.size() > before;
+        }
+    }
+
+    /** Called inside the worker's compute (or its eviction). Returns true when the pool had the worker. */
+    private boolean leave(String url) {
+        synchronized (membershipLock) {
+            members.remove(url);
+            boolean had = pool.remove(url);
+            if (singleVersion) {
+                electVersion();
+            }
+            return had;
+        }
+    }
+
+    /**
+     * membershipLock held. Recomputes the majority version; when it changed,
+     * moves the pool over to it and returns true.
+     */
+    private boolean electVersion() {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        for (Member m : members.values()) {
+            counts.merge(versionKey(m.version()), 1, Integer::sum);
+        }
+        String elected = null;
+        int best = 0;
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            int n = e.getValue();
+            if (n > best || (n == best && compareVersions(e.getKey(), elected) > 0)) {
+                elected = e.getKey();
+                best = n;
+            }
+        }
+        String current = activeVersion == null ? null : versionKey(activeVersion);
+        if (current != null && counts.getOrDefault(current, 0) == best) {
+            elected = current; // a tie keeps the version in force
+        }
+        if (elected == null || elected.equals(current)) {
+            return false;
+        }
+        String previous = activeVersion;
+        activeVersion = elected;
+        activeVersionView = elected;
+        int moved = 0;
+        for (Map.Entry<String, Member> e : members.entrySet()) {
+            Member m = e.getValue();
+            if (versionKey(m.version()).equals(elected)) {
+                pool.update(e.getKey(), m.version(), m.skills());
+                moved++;
+            } else {
+                pool.remove(e.getKey());
+            }
+        }
+        LOG.warn("ResumeLB single-version: routing to version {} ({} of {} live workers){}", elected, moved, members.size(),
+                previous == null ? "" : "; workers of version " + previous + " stand by");
+        return true;
+    }
+
+    private static String versionKey(String version) {
+        return version == null ? "" : version;
+    }
+
+    /** Orders versions with numeric parts compared as numbers: 1.9 &lt; 1.10; null first. */
+    static int compareVersions(String a, String b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        String[] x = a.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
+        String[] y = b.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            int c;
+            if (!x[i].isEmpty() && !y[i].isEmpty() && Character.isDigit(x[i].charAt(0)) && Character.isDigit(y[i].charAt(0))) {
+                c = new java.math.BigInteger(x[i]).compareTo(new java.math.BigInteger(y[i]));
+            } else {
+                c = x[i].compareTo(y[i]);
+            }
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(x.length, y.length);
+    }
+
+    /** The version the pool routes to in single-version mode (null otherwise, or before any worker). */
+    public String activeVersion() {
+        return activeVersionView;
+    }
+
+    public boolean singleVersion() {
+        return singleVersion;
+    }
+
+    /** The state of a worker the directory knows, or null. */
+    public State state(String url) {
+        if (live.asMap().containsKey(url)) {
+            if (!singleVersion) {
+                return State.ACTIVE;
+            }
+            synchronized (membershipLock) {
+                Member m = members.get(url);
+                return m != null && !versionKey(m.version()).equals(activeVersion) ? State.STANDBY : State.ACTIVE;
+            }
+        }
+        return departed.get(url);
+    }
+
+    /** Forgets the skills of one live worker (admin); it keeps its place. Returns false if unknown. */
+    public boolean resetSkills(String url) {
+        boolean[] was = new boolean[1];
+        live.asMap().computeIfPresent(url, (u, w) -> {
+            synchronized (membershipLock) {
+                Member m = members.get(u);
+                if (m != null) {
+                    members.put(u, new Member(m.version(), Map.of()));
+                }
+                pool.resetSkills(u);
+            }
+            was[0] = true;
+            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0);
+        });
+        return was[0];
+    }
+
+    /** Forgets the skills of every live worker (admin). Returns how many. */
+    public int resetAllSkills() {
+        int n = 0;
+        for (String url : live.asMap().keySet()) {
+            if (resetSkills(url)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public Map<String, Live> live() {

@@ -70,8 +70,26 @@ final class Cluster implements AutoCloseable {
     final Map<String, Server> workersByName = new TreeMap<>();
 
     Cluster(Map<String, String> proxyParams) throws Exception {
+        this(proxyParams, false);
+    }
+
+    /**
+     * @param forwarded whether the proxy's connector believes X-Forwarded-For (Jetty's
+     *     ForwardedRequestCustomizer, as behind a TLS terminator): tests use it to
+     *     appear to come from another address while still connecting over loopback
+     */
+    Cluster(Map<String, String> proxyParams, boolean forwarded) throws Exception {
         proxy = new Server();
-        proxy.addConnector(loopback(proxy));
+        if (forwarded) {
+            org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
+            config.addCustomizer(new org.eclipse.jetty.server.ForwardedRequestCustomizer());
+            ServerConnector c = new ServerConnector(proxy, 1, 1, new org.eclipse.jetty.server.HttpConnectionFactory(config));
+            c.setHost("127.0.0.1");
+            c.setPort(0);
+            proxy.addConnector(c);
+        } else {
+            proxy.addConnector(loopback(proxy));
+        }
         ServletContextHandler context = new ServletContextHandler("/");
         proxyServlet = new ServletHolder(ResumeProxyServlet.class);
         proxyServlet.setAsyncSupported(true);

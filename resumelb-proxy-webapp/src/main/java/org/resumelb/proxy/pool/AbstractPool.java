@@ -218,6 +218,25 @@ abstract class AbstractPool implements Pool {
         }
     }
 
+    /**
+     * Gives {@code next} this pool's workers with their reported résumés (not
+     * the classes gained at the unskilled score), least recently used first, so
+     * that the next policy starts where this one stands.
+     */
+    final void copyWorkersInto(AbstractPool next) {
+        record Member(String url, String version, Map<String, Double> skills) {
+        }
+        List<Member> members = new ArrayList<>();
+        synchronized (lock) {
+            for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+                members.add(new Member(w.url(), w.version, w.skills));
+            }
+        }
+        for (Member m : members) {
+            next.update(m.url(), m.version(), m.skills());
+        }
+    }
+
     @Override
     public final PoolSnapshot snapshot() {
         record Row(String url, String version, int backlog, double meanBacklog,

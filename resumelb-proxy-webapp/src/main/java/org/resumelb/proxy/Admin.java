@@ -1,0 +1,174 @@
+package org.resumelb.proxy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import org.resumelb.agent.Log;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.proxy.pool.SwitchablePool;
+
+/**
+ * Authenticated admin calls, signed like résumé pushes
+ * ({@code X-ResumeLB-Signature: v1=<hex HMAC-SHA256(secret, body)>}); the body
+ * is a JSON object with {@code sentAt} (milliseconds, within {@code maxSkew}) and
+ * a {@code nonce} (8 to 128 characters, never used before within twice
+ * {@code maxSkew}), so a captured call cannot be played again.
+ *
+ * <ul>
+ * <li>{@code POST <prefix>/admin/settings} {@code {"settings":{"policy":"least-backlog","variance":2}}}:
+ * changes run-time settings; validated as a whole, written to {@code settingsFile}
+ * (when configured) before they apply; answers the settings in force.
+ * <li>{@code POST <prefix>/admin/reset-skills} {@code {"worker":"http://..."}}
+ * forgets that worker's skills, or every worker's without {@code worker}
+ * (after a classifier change, old résumés would keep classes on the wrong workers).
+ * </ul>
+ *
+ * <p><b>Concurrency contract.</b> Settings changes are serialized by this
+ * object's monitor (validate, persist, apply, publish the new value), so two
+ * concurrent calls never interleave their file writes or leave the pool with
+ * the settings of one and the file with the other's. The settings in force are
+ * published through a volatile field and read without a lock.
+ */
+public final class Admin {
+
+    private static final Log LOG = Log.get(Admin.class);
+
+    /** An answer: its status and a body (JSON for 200, a plain message otherwise). */
+    public record Answer(int status, String body) {
+        boolean ok() {
+            return status == 200;
+        }
+    }
+
+    private final byte[] secret;
+    private final long maxSkewMillis;
+    private final Clock clock;
+    private final Cache<String, Boolean> nonces;
+    private final SwitchablePool pool;
+    private final WorkerDirectory directory;
+    private final Path settingsFile;
+    private volatile RuntimeSettings inForce;
+
+    public Admin(byte[] secret, Duration maxSkew, Clock clock, SwitchablePool pool, WorkerDirectory directory,
+                 Path settingsFile, RuntimeSettings initial) {
+        this.secret = secret;
+        this.maxSkewMillis = maxSkew.toMillis();
+        this.clock = clock;
+        this.nonces = Caffeine.newBuilder().expireAfterWrite(maxSkew.multipliedBy(2)).maximumSize(100_000).build();
+        this.pool = pool;
+        this.directory = directory;
+        this.settingsFile = settingsFile;
+        this.inForce = initial;
+    }
+
+    public RuntimeSettings inForce() {
+        return inForce;
+    }
+
+    public Path settingsFile() {
+        return settingsFile;
+    }
+
+    /** Handles {@code operation} ("/settings" or "/reset-skills", after {@code <prefix>/admin}). */
+    public Answer handle(String operation, byte[] body, String signature) {
+        if (secret == null) {
+            return new Answer(403, "admin calls are signed with the load balancer's secret, and this one has none: set 'secret' or 'secretFile'");
+        }
+        if (!ResumeCodec.verify(secret, body, signature)) {
+            return new Answer(401, "admin calls need a valid " + ResumeCodec.SIGNATURE_HEADER + " header: v1=<hex HMAC-SHA256(secret, body)>");
+        }
+        Map<String, Object> call;
+        try {
+            call = RuntimeSettings.readObject(body);
+        } catch (IllegalArgumentException e) {
+            return new Answer(400, "admin call body: " + e.getMessage());
+        }
+        Answer fresh = checkFresh(call);
+        if (fresh != null) {
+            return fresh;
+        }
+        return switch (operation) {
+            case "/settings" -> settings(call);
+            case "/reset-skills" -> resetSkills(call);
+            default -> new Answer(404, "no such admin call: " + operation + " (there are /settings and /reset-skills)");
+        };
+    }
+
+    private Answer checkFresh(Map<String, Object> call) {
+        if (!(call.get("sentAt") instanceof Number sentAt) || sentAt.doubleValue() != Math.rint(sentAt.doubleValue())) {
+            return new Answer(400, "admin call body: 'sentAt' (milliseconds since the epoch) is required");
+        }
+        long skew = sentAt.longValue() - clock.millis();
+        if (Math.abs(skew) > maxSkewMillis) {
+            return new Answer(409, "admin call sentAt is " + Math.abs(skew) + " ms " + (skew < 0 ? "in the past" : "in the future")
+                    + ", outside maxSkew " + maxSkewMillis + " ms");
+        }
+        if (!(call.get("nonce") instanceof String nonce) || nonce.length() < 8 || nonce.length() > 128) {
+            return new Answer(400, "admin call body: 'nonce' (a string of 8 to 128 characters, unique per call) is required");
+        }
+        if (nonces.asMap().putIfAbsent(nonce, Boolean.TRUE) != null) {
+            return new Answer(409, "admin call replayed: nonce already used");
+        }
+        return null;
+    }
+
+    private Answer settings(Map<String, Object> call) {
+        if (!(call.get("settings") instanceof Map<?, ?> raw) || raw.isEmpty()) {
+            return new Answer(400, "admin call body: 'settings' (an object of the settings to change: "
+                    + String.join(", ", RuntimeSettings.NAMES) + ") is required");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> changes = (Map<String, Object>) raw;
+        synchronized (this) {
+            RuntimeSettings next;
+            try {
+                next = inForce.with(changes);
+            } catch (IllegalArgumentException e) {
+                return new Answer(400, e.getMessage());
+            }
+            if (settingsFile != null) {
+                try {
+                    next.save(settingsFile);
+                } catch (IOException e) {
+                    LOG.error("ResumeLB could not save run-time settings to {}: {}", settingsFile, e.toString());
+                    return new Answer(500, "settings not changed: could not write settingsFile " + settingsFile + ": " + e);
+                }
+            }
+            apply(next);
+            LOG.warn("ResumeLB run-time settings changed by an admin call: {}{}", next.asMap(),
+                    settingsFile == null ? " (not persisted: no settingsFile)" : " (saved to " + settingsFile + ")");
+            return new Answer(200, new String(next.toJson(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Applies settings to the pool and publishes them (also used at start for the saved settings). */
+    synchronized void apply(RuntimeSettings next) {
+        pool.settings(next.pool());
+        pool.switchTo(next.policy());
+        inForce = next;
+    }
+
+    private Answer resetSkills(Map<String, Object> call) {
+        Object worker = call.get("worker");
+        if (worker == null) {
+            int n = directory.resetAllSkills();
+            LOG.warn("ResumeLB skills of all {} workers reset by an admin call", n);
+            return new Answer(200, "{\"reset\":" + n + "}\n");
+        }
+        if (!(worker instanceof String url)) {
+            return new Answer(400, "admin call body: 'worker' must be a worker URL string");
+        }
+        if (!directory.resetSkills(url)) {
+            return new Answer(404, "no live worker " + url);
+        }
+        LOG.warn("ResumeLB skills of worker {} reset by an admin call", url);
+        return new Answer(200, "{\"reset\":1}\n");
+    }
+}

@@ -1,0 +1,182 @@
+package org.resumelb.proxy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import org.resumelb.proxy.pool.Pool;
+import org.resumelb.proxy.pool.PoolSnapshot;
+
+/**
+ * The proxy's Prometheus metrics, kept with the official Java client in a
+ * registry of this servlet's own (two proxies in one JVM never mix their
+ * figures), written in the Prometheus text format by the client's writer.
+ *
+ * <p>Counters are updated on the request path: a request's outcome counter is
+ * looked up by worker URL in a concurrent map (no allocation once the worker has
+ * been seen); pool figures (backlogs, workers by state) are read from the pool
+ * when scraped. Thread-safe: every metric of the client is.
+ */
+public final class ProxyMetrics {
+
+    /** How a proxied request ended, as the {@code outcome} label says it. */
+    public enum Outcome {
+        /** The worker answered and the answer was relayed (whatever its status). */
+        SUCCESS("success"),
+        /** The connection to the worker failed (refused, reset, closed early). */
+        WORKER_FAILURE("worker_failure"),
+        /** The worker did not answer within the timeout. */
+        TIMEOUT("timeout"),
+        /** The client went away or sent a broken request. */
+        CLIENT_FAILURE("client_failure");
+
+        final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+    }
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final Counter retries;
+    private final Counter noWorker;
+    private final Histogram routing;
+    private final ConcurrentHashMap<String, LongAdder[]> byWorker = new ConcurrentHashMap<>();
+
+    public ProxyMetrics(Pool pool, WorkerDirectory directory, ResumeReceiver receiver, java.util.function.IntSupplier waiting) {
+        CounterWithCallback.builder().name("resumelb_requests")
+                .help("Proxied requests by worker and outcome (success: the worker's answer was relayed)")
+                .labelNames("worker", "outcome")
+                .callback(cb -> byWorker.forEach((url, counts) -> {
+                    for (Outcome o : Outcome.values()) {
+                        cb.call(counts[o.ordinal()].sum(), url, o.label);
+                    }
+                })).register(registry);
+        retries = Counter.builder().name("resumelb_retries")
+                .help("Requests retried on another worker after a connection failure").register(registry);
+        noWorker = Counter.builder().name("resumelb_no_worker")
+                .help("Requests answered 503 because no worker joined within queueTimeout").register(registry);
+        routing = Histogram.builder().name("resumelb_routing_seconds")
+                .help("Time to classify a request and pick its worker")
+                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+                .classicOnly()
+                .classicUpperBounds(250e-9, 500e-9, 1e-6, 2.5e-6, 5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 1e-3)
+                .register(registry);
+        CounterWithCallback.builder().name("resumelb_ejections")
+                .help("Workers ejected after a failed connection, until their next résumé")
+                .callback(cb -> cb.call(directory.ejections())).register(registry);
+        CounterWithCallback.builder().name("resumelb_resume_pushes")
+                .help("Résumé pushes received, by outcome (accepted, or the reason of the rejection)")
+                .labelNames("outcome")
+                .callback(cb -> {
+                    cb.call(receiver.accepted(), "accepted");
+                    receiver.rejected().forEach((reason, n) -> cb.call(n, reason));
+                }).register(registry);
+        GaugeWithCallback.builder().name("resumelb_backlog")
+                .help("Requests in flight on the workers").callback(cb -> cb.call(pool.backlog())).register(registry);
+        GaugeWithCallback.builder().name("resumelb_waiting")
+                .help("Requests waiting for a worker to join").callback(cb -> cb.call(waiting.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("resumelb_worker_backlog")
+                .help("Requests in flight per worker, and its decayed mean (stat=mean)")
+                .labelNames("worker", "stat")
+                .callback(cb -> {
+                    for (PoolSnapshot.WorkerStatus w : pool.snapshot().workers()) {
+                        cb.call(w.backlog(), w.url(), "current");
+                        cb.call(w.meanBacklog(), w.url(), "mean");
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("resumelb_workers")
+                .help("Workers known to the load balancer by state")
+                .labelNames("state")
+                .callback(cb -> {
+                    java.util.Map<WorkerDirectory.State, Integer> counts = new java.util.EnumMap<>(WorkerDirectory.State.class);
+                    for (WorkerDirectory.State s : WorkerDirectory.State.values()) {
+                        counts.put(s, 0);
+                    }
+                    for (String url : directory.live().keySet()) {
+                        WorkerDirectory.State s = directory.state(url);
+                        counts.merge(s == null ? WorkerDirectory.State.ACTIVE : s, 1, Integer::sum);
+                    }
+                    directory.departed().values().forEach(s -> counts.merge(s, 1, Integer::sum));
+                    counts.forEach((s, n) -> cb.call(n, s.name().toLowerCase(java.util.Locale.ROOT)));
+                }).register(registry);
+    }
+
+    /**
+     * Counts one proxied request's end. Per-worker counts live as long as the
+     * load balancer: a worker URL that comes back keeps adding to them.
+     */
+    public void request(String worker, Outcome outcome) {
+        LongAdder[] counts = byWorker.get(worker);
+        if (counts == null) {
+            counts = byWorker.computeIfAbsent(worker, w -> {
+                LongAdder[] c = new LongAdder[Outcome.values().length];
+                for (int i = 0; i < c.length; i++) {
+                    c[i] = new LongAdder();
+                }
+                return c;
+            });
+        }
+        counts[outcome.ordinal()].increment();
+    }
+
+    /** Requests to this worker with this outcome so far. */
+    public long requests(String worker, Outcome outcome) {
+        LongAdder[] counts = byWorker.get(worker);
+        return counts == null ? 0 : counts[outcome.ordinal()].sum();
+    }
+
+    /** Requests to this worker so far, all outcomes. */
+    public long requests(String worker) {
+        LongAdder[] counts = byWorker.get(worker);
+        long total = 0;
+        if (counts != null) {
+            for (LongAdder c : counts) {
+                total += c.sum();
+            }
+        }
+        return total;
+    }
+
+    /** Every proxied request counted so far, all workers and outcomes. */
+    public long requestsTotal() {
+        long total = 0;
+        for (String worker : byWorker.keySet()) {
+            total += requests(worker);
+        }
+        return total;
+    }
+
+    public void retry() {
+        retries.inc();
+    }
+
+    public long retries() {
+        return (long) retries.get();
+    }
+
+    public void noWorker() {
+        noWorker.inc();
+    }
+
+    public void routingNanos(long nanos) {
+        routing.observe(nanos / 1e9);
+    }
+
+    public String contentType() {
+        return writer.getContentType();
+    }
+
+    public void write(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+}

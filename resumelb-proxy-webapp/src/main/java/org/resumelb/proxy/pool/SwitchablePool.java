@@ -1,0 +1,147 @@
+package org.resumelb.proxy.pool;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The pool the proxy routes with: one policy at a time, replaceable at run time
+ * (the admin "policy" setting) without losing a worker, a résumé or a lease.
+ *
+ * <p>A switch builds a pool of the new policy holding the current workers and
+ * their reported résumés and makes it current. Leases taken from the previous
+ * pool are still released into it (every {@link PoolWorker} knows its owner);
+ * the previous pool is kept, and told of removals, only until its last lease
+ * comes back. While that happens the new pool does not see those requests in its
+ * backlogs, which is the price of never blocking {@code acquire} for a switch.
+ *
+ * <p><b>Concurrency contract.</b> {@link #acquire} and {@link #release} take no
+ * lock of their own: they read a volatile reference and go straight to the
+ * owning pool's critical section. Membership changes ({@code update},
+ * {@code remove}, {@code resetSkills}), settings changes and switches are
+ * serialized by one monitor, so a résumé that arrives during a switch lands in
+ * the new pool, never only in the one being retired. {@link #backlog} counts
+ * the leases of the current pool and of the retiring ones.
+ */
+public final class SwitchablePool implements Pool {
+
+    private final Object membership = new Object();
+    private volatile AbstractPool current;
+    /** Previous pools with leases still out; written under {@code membership}. */
+    private final CopyOnWriteArrayList<AbstractPool> retiring = new CopyOnWriteArrayList<>();
+
+    public SwitchablePool(String policy, PoolSettings settings) {
+        this.current = (AbstractPool) Pools.create(policy, settings);
+    }
+
+    /**
+     * Makes {@code policy} the routing policy, keeping every worker and résumé.
+     *
+     * @return false when it already was
+     * @throws IllegalArgumentException for an unknown policy; nothing changes then
+     */
+    public boolean switchTo(String policy) {
+        synchronized (membership) {
+            AbstractPool previous = current;
+            if (previous.policy().equals(policy)) {
+                return false;
+            }
+            AbstractPool next = (AbstractPool) Pools.create(policy, previous.settings());
+            previous.copyWorkersInto(next);
+            retiring.add(previous);
+            current = next;
+            pruneRetired();
+            return true;
+        }
+    }
+
+    /** Lock held. Drops retiring pools whose leases have all come back. */
+    private void pruneRetired() {
+        retiring.removeIf(p -> p.backlog() == 0);
+    }
+
+    @Override
+    public PoolWorker acquire(String requestClass) {
+        return current.acquire(requestClass);
+    }
+
+    @Override
+    public void release(PoolWorker worker) {
+        // Always to the owner: a request that read the previous pool just before a switch may take its lease
+        // from it even after it was dropped from the retiring list; the owner still counts it correctly.
+        Objects.requireNonNull(worker, "worker").owner.release(worker);
+    }
+
+    @Override
+    public boolean update(String url, String version, Map<String, Double> skills) {
+        synchronized (membership) {
+            return current.update(url, version, skills);
+        }
+    }
+
+    @Override
+    public boolean remove(String url) {
+        synchronized (membership) {
+            for (AbstractPool p : retiring) {
+                p.remove(url);
+            }
+            pruneRetired();
+            return current.remove(url);
+        }
+    }
+
+    @Override
+    public boolean resetSkills(String url) {
+        synchronized (membership) {
+            return current.resetSkills(url);
+        }
+    }
+
+    @Override
+    public void resetAllSkills() {
+        synchronized (membership) {
+            current.resetAllSkills();
+        }
+    }
+
+    @Override
+    public int size() {
+        return current.size();
+    }
+
+    @Override
+    public int backlog() {
+        int total = current.backlog();
+        for (AbstractPool p : retiring) {
+            total += p.backlog();
+        }
+        return total;
+    }
+
+    @Override
+    public PoolSnapshot snapshot() {
+        return current.snapshot();
+    }
+
+    @Override
+    public String policy() {
+        return current.policy();
+    }
+
+    @Override
+    public void settings(PoolSettings settings) {
+        synchronized (membership) {
+            current.settings(settings);
+        }
+    }
+
+    @Override
+    public PoolSettings settings() {
+        return current.settings();
+    }
+
+    @Override
+    public String toString() {
+        return "SwitchablePool[" + current + ", retiring " + retiring.size() + "]";
+    }
+}
