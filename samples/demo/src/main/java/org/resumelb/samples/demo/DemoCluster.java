@@ -18,16 +18,19 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * server on a loopback ephemeral port deploying the real WAR file, configured
  * only through context-params, as a deployer would.
  */
-final class DemoCluster implements AutoCloseable {
+public final class DemoCluster implements AutoCloseable {
 
-    static final String SECRET = "demo-secret-not-for-production";
+    public static final String SECRET = "demo-secret-not-for-production";
 
     private final Server proxy;
     private final WebAppContext proxyApp;
     private final List<Server> workers = new ArrayList<>();
     private final List<String> workerUrls = new ArrayList<>();
+    private final Path workerWar;
+    private final DemoOptions options;
+    private final String lb;
 
-    DemoCluster(Path wars, String policy, DemoOptions o) throws Exception {
+    public DemoCluster(Path wars, String policy, DemoOptions o) throws Exception {
         Path proxyWar = wars.resolve("resumelb-proxy-webapp.war");
         Path workerWar = wars.resolve("newsroom-worker.war");
         for (Path war : List.of(proxyWar, workerWar)) {
@@ -41,28 +44,58 @@ final class DemoCluster implements AutoCloseable {
         proxyApp = webapp(proxyWar, Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s"));
         proxy.setHandler(proxyApp);
         proxy.start();
-        String lb = "http://127.0.0.1:" + proxyConnector.getLocalPort();
+        this.lb = "http://127.0.0.1:" + proxyConnector.getLocalPort();
+        this.workerWar = workerWar;
+        this.options = o;
         for (int i = 0; i < o.workers(); i++) {
-            Server worker = server("worker" + (i + 1), 64);
-            ServerConnector c = (ServerConnector) worker.getConnectors()[0];
-            c.open();
-            String url = "http://127.0.0.1:" + c.getLocalPort();
-            worker.setHandler(webapp(workerWar, Map.of(
-                    "lb", lb, "workerUrl", url, "secret", SECRET,
-                    "newsroom.worker", "worker" + (i + 1),
-                    "newsroom.objectsPerSite", Integer.toString(o.objectsPerSite()),
-                    "newsroom.objectsPerRequest", Integer.toString(o.objectsPerRequest()),
-                    "newsroom.cacheObjects", Long.toString(o.cacheObjects()),
-                    "newsroom.missMicros", Long.toString(o.missMicros()))));
-            worker.start();
-            workers.add(worker);
-            workerUrls.add(url);
+            addWorker();
         }
+    }
+
+    /** Starts one more worker (cold cache) that joins the load balancer; returns its name. */
+    public synchronized String addWorker() throws Exception {
+        String name = "worker" + (workers.size() + 1);
+        Server worker = server(name, 64);
+        ServerConnector c = (ServerConnector) worker.getConnectors()[0];
+        c.open();
+        String url = "http://127.0.0.1:" + c.getLocalPort();
+        DemoOptions o = options;
+        worker.setHandler(webapp(workerWar, Map.of(
+                "lb", lb, "workerUrl", url, "secret", SECRET,
+                "newsroom.worker", name,
+                "newsroom.objectsPerSite", Integer.toString(o.objectsPerSite()),
+                "newsroom.objectsPerRequest", Integer.toString(o.objectsPerRequest()),
+                "newsroom.cacheObjects", Long.toString(o.cacheObjects()),
+                "newsroom.missMicros", Long.toString(o.missMicros()))));
+        worker.start();
+        workers.add(worker);
+        workerUrls.add(url);
+        return name;
+    }
+
+    /**
+     * CPU time used so far by the proxy's threads (its Jetty server's pool, which
+     * also runs the proxy's HTTP client), in nanoseconds.
+     */
+    public long proxyCpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("proxy-")) {
+                long cpu = mx.getThreadCpuTime(t.getId());
+                if (cpu > 0) {
+                    total += cpu;
+                }
+            }
+        }
+        return total;
     }
 
     private static Server server(String name, int maxThreads) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads);
         threads.setName(name);
+        // Idle threads stay (10 min) so that per-thread CPU time is not lost mid-measurement.
+        threads.setIdleTimeout(600_000);
         Server server = new Server(threads);
         ServerConnector connector = new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
@@ -84,16 +117,16 @@ final class DemoCluster implements AutoCloseable {
         return app;
     }
 
-    String proxyUrl() {
+    public String proxyUrl() {
         return "http://127.0.0.1:" + ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
     }
 
-    List<String> workerUrls() {
+    public List<String> workerUrls() {
         return List.copyOf(workerUrls);
     }
 
     /** How many workers the load balancer has accepted so far (read through the deployed webapp). */
-    int workersKnown() {
+    public int workersKnown() {
         Object directory = proxyApp.getServletContext().getAttribute("org.resumelb.proxy.WorkerDirectory");
         if (directory == null) {
             return 0;
@@ -107,7 +140,7 @@ final class DemoCluster implements AutoCloseable {
     }
 
     /** Waits (at most {@code millis}) until every worker has joined the pool. */
-    void awaitWorkers(long millis) throws InterruptedException {
+    public void awaitWorkers(long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         while (workersKnown() < workers.size()) {
             if (System.currentTimeMillis() > deadline) {

@@ -27,27 +27,27 @@ import org.eclipse.jetty.http.HttpHeader;
  * and {@code X-Worker} headers are summed. Asynchronous: no thread waits on a
  * response.
  */
-final class LoadGenerator {
+public final class LoadGenerator {
 
     /** What one run measured. */
-    record Run(long requests, long errors, double seconds, Histogram latencyMicros, long hits, long misses,
+    public record Run(long requests, long errors, double seconds, Histogram latencyMicros, long hits, long misses,
                Map<String, Long> byWorker) {
 
-        double requestsPerSecond() {
+        public double requestsPerSecond() {
             return requests / seconds;
         }
 
-        double hitRate() {
+        public double hitRate() {
             long touched = hits + misses;
             return touched == 0 ? 0 : (double) hits / touched;
         }
 
-        double loadsPerRequest() {
+        public double loadsPerRequest() {
             return requests == 0 ? 0 : (double) misses / requests;
         }
 
         /** The busiest worker's requests over the mean per worker (1.0: perfectly even). */
-        double maxShare(int workers) {
+        public double maxShare(int workers) {
             long max = byWorker.values().stream().mapToLong(Long::longValue).max().orElse(0);
             return requests == 0 ? 0 : max / ((double) requests / workers);
         }
@@ -57,19 +57,32 @@ final class LoadGenerator {
     private final String target;
     private final Zipf sites;
     private final int concurrency;
+    private final double hotShare;
 
-    LoadGenerator(HttpClient client, String target, Zipf sites, int concurrency) {
+    public LoadGenerator(HttpClient client, String target, Zipf sites, int concurrency) {
+        this(client, target, sites, concurrency, 0);
+    }
+
+    /**
+     * @param hotShare the share of requests (0 to 1) for the most popular site
+     *     (rank 0); the others follow the Zipf distribution
+     */
+    public LoadGenerator(HttpClient client, String target, Zipf sites, int concurrency, double hotShare) {
+        if (!(hotShare >= 0 && hotShare < 1)) {
+            throw new IllegalArgumentException("hotShare must be in [0, 1), got " + hotShare);
+        }
         this.client = client;
         this.target = target;
         this.sites = sites;
         this.concurrency = concurrency;
+        this.hotShare = hotShare;
     }
 
     static String host(int rank) {
         return "site-" + rank + ".news";
     }
 
-    Run run(Duration duration, long maxRequests, long seed) throws InterruptedException {
+    public Run run(Duration duration, long maxRequests, long seed) throws InterruptedException {
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         LongAdder errors = new LongAdder();
         LongAdder hits = new LongAdder();
@@ -89,7 +102,7 @@ final class LoadGenerator {
                         done.countDown();
                         return;
                     }
-                    int rank = sites.next(random);
+                    int rank = hotShare > 0 && random.nextDouble() < hotShare ? 0 : sites.next(random);
                     long sent = System.nanoTime();
                     client.newRequest(target + "/article/" + rank)
                             .headers(h -> h.put(HttpHeader.HOST, host(rank)))

@@ -1,0 +1,60 @@
+package org.resumelb.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeException;
+import org.resumelb.agent.resume.ResumeLimits;
+
+/** The résumé codec on a 1000-class résumé: what a worker pays per push, and the load balancer per receipt. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+public class CodecBenchmark {
+
+    final ResumeCodec codec = new ResumeCodec(ResumeLimits.DEFAULT);
+    final byte[] key = "benchmark-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    Resume resume;
+    byte[] body;
+    String signature;
+
+    @Setup
+    public void setUp() {
+        SplittableRandom random = new SplittableRandom(1);
+        Map<String, Double> skills = new HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            skills.put("site-" + i + ".news", 1 + 500 * random.nextDouble());
+        }
+        resume = new Resume("http://10.0.0.5:8080/app", "10.0.0.5:8080/app#6f1c", "2.3.1", 42, System.currentTimeMillis(), false, skills);
+        body = codec.encode(resume);
+        signature = ResumeCodec.sign(key, body);
+    }
+
+    @Benchmark
+    public String encodeAndSign() {
+        return ResumeCodec.sign(key, codec.encode(resume));
+    }
+
+    @Benchmark
+    public Resume verifyAndDecode() throws ResumeException {
+        return codec.verifyAndDecode(key, body, signature);
+    }
+}

@@ -1,0 +1,158 @@
+package org.resumelb.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Level;
+
+import org.eclipse.jetty.client.HttpClient;
+import org.resumelb.samples.demo.DemoCluster;
+import org.resumelb.samples.demo.DemoOptions;
+import org.resumelb.samples.demo.LoadGenerator;
+import org.resumelb.samples.demo.Zipf;
+
+/**
+ * The locality benchmark: the demo's engine (real proxy WAR, real newsroom
+ * worker WARs, embedded Jetty on loopback, one JVM) in the fixed configuration
+ * of issue 7: 8 workers; 400 sites of 500 objects, Zipf 1.0; 10 objects per
+ * request, half-normal around each site's first objects (standard deviation
+ * 125); 10,000 objects cached per worker; 32 closed-loop clients. Two regimes:
+ * 10 ms per miss (database-bound) and 1 ms (CPU-bound on 2 cores), each with
+ * Zipf popularity alone and with one hot site taking 30% of requests. Every
+ * policy starts cold, warms up, then is measured. Finally, how long a worker
+ * that joins a warm résumé pool takes to get its fair share.
+ *
+ * <p>Flags: {@code --warmup S --duration S --regimes 10000,1000 --hot 0,0.3
+ * --policies ... --join true|false}.
+ */
+public final class Locality {
+
+    record Measured(String regime, String policy, LoadGenerator.Run run, double proxyCpuMicrosPerRequest, int workers) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> flags = ProxyOverhead.flags(args);
+        java.util.logging.Logger.getLogger("").setLevel(Level.WARNING);
+        double warmup = Double.parseDouble(flags.getOrDefault("warmup", "20"));
+        double duration = Double.parseDouble(flags.getOrDefault("duration", "30"));
+        List<Long> regimes = List.of(flags.getOrDefault("regimes", "10000,1000").split(",")).stream().map(Long::parseLong).toList();
+        List<Double> hots = List.of(flags.getOrDefault("hot", "0,0.3").split(",")).stream().map(Double::parseDouble).toList();
+        List<String> policies = List.of(flags.getOrDefault("policies", "round-robin,least-backlog,consistent-hash,resume").split(","));
+        boolean join = Boolean.parseBoolean(flags.getOrDefault("join", "true"));
+        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
+        Path out = Path.of(System.getProperty("bench.out", "benchmarks/target"));
+
+        HttpClient client = new HttpClient();
+        client.setMaxConnectionsPerDestination(256);
+        client.setFollowRedirects(false);
+        client.start();
+        StringBuilder md = new StringBuilder();
+        try {
+            md.append(String.format(Locale.ROOT, "Locality benchmark, %s, Java %s, %d cores; %.0f s warm-up and %.0f s measured per policy, each from cold caches.%n",
+                    java.time.LocalDate.now(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), warmup, duration));
+            for (long missMicros : regimes) {
+                for (double hot : hots) {
+                    DemoOptions o = new DemoOptions(8, 400, 500, 10, 10_000, missMicros, 1.0, 32,
+                            Duration.ofMillis(Math.round(warmup * 1000)), Duration.ofMillis(Math.round(duration * 1000)), policies);
+                    String regime = String.format(Locale.ROOT, "%s ms per miss%s", missMicros / 1000.0, hot > 0 ? String.format(Locale.ROOT, ", hot site %.0f%%", hot * 100) : "");
+                    System.out.println();
+                    System.out.println("== " + regime);
+                    List<Measured> rows = new ArrayList<>();
+                    for (String policy : policies) {
+                        rows.add(measure(client, wars, o, policy, hot, regime));
+                    }
+                    md.append(table(regime, rows));
+                    System.out.print(table(regime, rows));
+                }
+            }
+            if (join) {
+                String joinReport = join(client, wars, warmup);
+                md.append(joinReport);
+                System.out.print(joinReport);
+            }
+        } finally {
+            client.stop();
+        }
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("locality-results.md"), md.toString());
+        System.out.println("Written: " + out.resolve("locality-results.md"));
+    }
+
+    static Measured measure(HttpClient client, Path wars, DemoOptions o, String policy, double hot, String regime) throws Exception {
+        try (DemoCluster cluster = new DemoCluster(wars, policy, o)) {
+            cluster.awaitWorkers(30_000);
+            LoadGenerator load = new LoadGenerator(client, cluster.proxyUrl(), new Zipf(o.sites(), o.zipf()), o.concurrency(), hot);
+            LoadGenerator.Run warm = load.run(o.warmup(), Long.MAX_VALUE, 1);
+            long cpu0 = cluster.proxyCpuNanos();
+            LoadGenerator.Run run = load.run(o.duration(), Long.MAX_VALUE, 2);
+            long cpu = cluster.proxyCpuNanos() - cpu0;
+            double cpuPerRequest = run.requests() == 0 ? 0 : cpu / 1000.0 / run.requests();
+            System.out.printf(Locale.ROOT, "[%s] %-15s warm-up %d req (hit %.1f%%); measured %d req, %.0f req/s, hit %.1f%%, %.2f loads/req, p99 %.1f ms,"
+                            + " proxy CPU %.0f us/req, %d errors, per worker %s%n",
+                    regime, policy, warm.requests(), 100 * warm.hitRate(), run.requests(), run.requestsPerSecond(), 100 * run.hitRate(),
+                    run.loadsPerRequest(), run.latencyMicros().getValueAtPercentile(99) / 1000.0, cpuPerRequest, run.errors(), run.byWorker());
+            return new Measured(regime, policy, run, cpuPerRequest, o.workers());
+        }
+    }
+
+    static String table(String regime, List<Measured> rows) {
+        StringBuilder t = new StringBuilder();
+        t.append("\n### ").append(regime).append("\n\n");
+        t.append("| policy | req/s | p50 ms | p99 ms | hit rate | db loads/req | max share | proxy CPU µs/req | req/s vs RR | loads vs RR | errors |\n");
+        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        Measured base = rows.stream().filter(r -> r.policy().equals("round-robin")).findFirst().orElse(null);
+        for (Measured m : rows) {
+            LoadGenerator.Run r = m.run();
+            t.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.1f%% | %.2f | %.2f | %.0f | %s | %s | %d |%n",
+                    m.policy(), r.requestsPerSecond(), r.latencyMicros().getValueAtPercentile(50) / 1000.0,
+                    r.latencyMicros().getValueAtPercentile(99) / 1000.0, 100 * r.hitRate(), r.loadsPerRequest(), r.maxShare(m.workers()),
+                    m.proxyCpuMicrosPerRequest(),
+                    base == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.requestsPerSecond() / base.run().requestsPerSecond()),
+                    base == null || base.run().loadsPerRequest() == 0 ? "-" : String.format(Locale.ROOT, "%.3fx", r.loadsPerRequest() / base.run().loadsPerRequest()),
+                    r.errors()));
+        }
+        return t.toString();
+    }
+
+    /**
+     * A worker joins a warm pool of 7 (résumé policy, 10 ms per miss): its share
+     * of requests, second by second, until it reaches 80% of the fair share (1/8).
+     */
+    static String join(HttpClient client, Path wars, double warmup) throws Exception {
+        DemoOptions o = new DemoOptions(7, 400, 500, 10, 10_000, 10_000, 1.0, 32, Duration.ofSeconds(1), Duration.ofSeconds(1), List.of("resume"));
+        StringBuilder t = new StringBuilder("\n### A worker joins a warm pool (résumé policy, 7 -> 8 workers, 10 ms per miss, 32 clients)\n\n");
+        try (DemoCluster cluster = new DemoCluster(wars, "resume", o)) {
+            cluster.awaitWorkers(30_000);
+            LoadGenerator load = new LoadGenerator(client, cluster.proxyUrl(), new Zipf(o.sites(), o.zipf()), o.concurrency());
+            load.run(Duration.ofMillis(Math.round(warmup * 1000)), Long.MAX_VALUE, 1);
+            String name = cluster.addWorker();
+            long joinedAt = System.nanoTime();
+            cluster.awaitWorkers(30_000);
+            double fair = 1.0 / 8;
+            Double reachedAt = null;
+            Map<Integer, Double> shares = new LinkedHashMap<>();
+            for (int second = 1; second <= 60; second++) {
+                LoadGenerator.Run slice = load.run(Duration.ofSeconds(1), Long.MAX_VALUE, 100 + second);
+                double share = slice.requests() == 0 ? 0 : slice.byWorker().getOrDefault(name, 0L) / (double) slice.requests();
+                shares.put(second, share);
+                if (reachedAt == null && share >= 0.8 * fair) {
+                    reachedAt = (System.nanoTime() - joinedAt) / 1e9;
+                }
+                if (reachedAt != null && second >= 10) {
+                    break;
+                }
+            }
+            t.append("| seconds after joining | new worker's share of requests |\n|---:|---:|\n");
+            shares.forEach((s, share) -> t.append(String.format(Locale.ROOT, "| %d | %.1f%% |%n", s, 100 * share)));
+            t.append(reachedAt == null
+                    ? "\nThe new worker did not reach 80% of its fair share (12.5%) within 60 s.\n"
+                    : String.format(Locale.ROOT, "%nThe new worker reached 80%% of its fair share (12.5%%) %.1f s after it was started.%n", reachedAt));
+        }
+        return t.toString();
+    }
+}
