@@ -50,9 +50,15 @@ public final class ProxyMetrics {
     private final Counter retries;
     private final Counter noWorker;
     private final Histogram routing;
+    /** Per-worker request series kept before those of departed workers are dropped. */
+    static final int MAX_WORKER_SERIES = 1024;
+
     private final ConcurrentHashMap<String, LongAdder[]> byWorker = new ConcurrentHashMap<>();
+    private final WorkerDirectory directory;
+    private final LongAdder total = new LongAdder();
 
     public ProxyMetrics(Pool pool, WorkerDirectory directory, ResumeReceiver receiver, java.util.function.IntSupplier waiting) {
+        this.directory = directory;
         CounterWithCallback.builder().name("resumelb_requests")
                 .help("Proxied requests by worker and outcome (success: the worker's answer was relayed)")
                 .labelNames("worker", "outcome")
@@ -112,12 +118,16 @@ public final class ProxyMetrics {
     }
 
     /**
-     * Counts one proxied request's end. Per-worker counts live as long as the
-     * load balancer: a worker URL that comes back keeps adding to them.
+     * Counts one proxied request's end. A worker URL that comes back keeps
+     * adding to its counts, unless they were dropped meanwhile (see
+     * {@link #forgetDeparted}).
      */
     public void request(String worker, Outcome outcome) {
         LongAdder[] counts = byWorker.get(worker);
         if (counts == null) {
+            if (byWorker.size() >= MAX_WORKER_SERIES) {
+                forgetDeparted();
+            }
             counts = byWorker.computeIfAbsent(worker, w -> {
                 LongAdder[] c = new LongAdder[Outcome.values().length];
                 for (int i = 0; i < c.length; i++) {
@@ -127,6 +137,21 @@ public final class ProxyMetrics {
             });
         }
         counts[outcome.ordinal()].increment();
+        total.increment();
+    }
+
+    /**
+     * Keeps the per-worker series bounded when worker URLs churn (autoscaled
+     * workers on fresh addresses): past {@link #MAX_WORKER_SERIES} URLs, those
+     * of workers no longer in the pool are dropped from the metrics (Prometheus
+     * sees their series end) and from the status page's request counts.
+     */
+    private synchronized void forgetDeparted() {
+        if (byWorker.size() < MAX_WORKER_SERIES) {
+            return;
+        }
+        java.util.Set<String> live = directory.live().keySet();
+        byWorker.keySet().removeIf(url -> !live.contains(url));
     }
 
     /** Requests to this worker with this outcome so far. */
@@ -147,13 +172,9 @@ public final class ProxyMetrics {
         return total;
     }
 
-    /** Every proxied request counted so far, all workers and outcomes. */
+    /** Every proxied request counted so far, all workers and outcomes (dropped series included). */
     public long requestsTotal() {
-        long total = 0;
-        for (String worker : byWorker.keySet()) {
-            total += requests(worker);
-        }
-        return total;
+        return total.sum();
     }
 
     public void retry() {
