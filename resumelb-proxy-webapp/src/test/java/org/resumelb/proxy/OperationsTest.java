@@ -254,4 +254,54 @@ class OperationsTest {
         assertEquals(200, get("/_resumelb/status", "203.0.113.5").getStatus());
         assertEquals(403, get("/_resumelb/status", "198.51.100.1").getStatus());
     }
+
+    @Test
+    void singleVersionRoutesToTheMajorityVersionAsANewVersionRollsOut() throws Exception {
+        cluster = new Cluster(Map.of("singleVersion", "true"));
+        cluster.startWorker("old1", Map.of("version", "1.9"));
+        cluster.startWorker("old2", Map.of("version", "1.9"));
+        cluster.awaitWorkers(2);
+        assertEquals(java.util.Set.of("old1", "old2"), servedBy(40));
+
+        cluster.startWorker("new1", Map.of("version", "1.10"));
+        cluster.startWorker("new2", Map.of("version", "1.10"));
+        awaitStates(Map.of("standby", 2L, "active", 2L));
+        assertEquals(java.util.Set.of("old1", "old2"), servedBy(40), "a tie keeps the version in force");
+        assertEquals("1.9", status().get("activeVersion").asText());
+
+        cluster.startWorker("new3", Map.of("version", "1.10"));
+        awaitStates(Map.of("standby", 2L, "active", 3L));
+        assertEquals("1.10", status().get("activeVersion").asText());
+        assertEquals(java.util.Set.of("new1", "new2", "new3"), servedBy(60), "only the new version routes");
+    }
+
+    /** The names of the workers that answered {@code n} GETs of varied classes. */
+    java.util.Set<String> servedBy(int n) throws Exception {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            int site = i;
+            ContentResponse r = client.newRequest(cluster.proxyUrl() + "/p").headers(h -> h.put(HttpHeader.HOST, "site-" + site + ".example"))
+                    .timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, r.getStatus());
+            names.add(r.getHeaders().get("X-Worker"));
+        }
+        return names;
+    }
+
+    /** Waits (bounded) until the status shows exactly these counts of workers by state. */
+    void awaitStates(Map<String, Long> expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        Map<String, Long> states = Map.of();
+        while (System.currentTimeMillis() < deadline) {
+            states = new java.util.TreeMap<>();
+            for (JsonNode w : status().get("workers")) {
+                states.merge(w.get("state").asText(), 1L, Long::sum);
+            }
+            if (states.equals(expected)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("worker states " + states + ", expected " + expected);
+    }
 }
