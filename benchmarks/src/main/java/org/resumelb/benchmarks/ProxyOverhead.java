@@ -29,6 +29,7 @@ import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
 import org.resumelb.proxy.ResumeProxyServlet;
+import org.resumelb.samples.demo.DemoCluster;
 
 /**
  * What routing costs: the same trivial worker reached (a) directly, (b) through
@@ -160,9 +161,9 @@ public final class ProxyOverhead {
             for (int r = 1; r <= rounds; r++) {
                 for (Map.Entry<String, String> t : targets.entrySet()) {
                     Load load = load(client, t.getValue());
-                    long cpu0 = cpuNanos(pools.get(t.getKey()));
+                    long cpu0 = DemoCluster.cpuNanos(pools.get(t.getKey()));
                     Load.Result c = load.closed(users, Duration.ofSeconds(seconds), 10_000_000);
-                    double cpuMicros = (cpuNanos(pools.get(t.getKey())) - cpu0) / 1000.0 / c.requests();
+                    double cpuMicros = (DemoCluster.cpuNanos(pools.get(t.getKey())) - cpu0) / 1000.0 / c.requests();
                     cpu.get(t.getKey()).add(cpuMicros);
                     Load.Result o = load.open(rate, Duration.ofSeconds(seconds));
                     closed.get(t.getKey()).add(c);
@@ -242,19 +243,6 @@ public final class ProxyOverhead {
             sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, format, values[i]));
         }
         return sb.append(']').toString();
-    }
-
-    /** CPU time so far of the live threads whose names start with {@code prefix} (a server's pool). */
-    static long cpuNanos(String prefix) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long total = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(prefix)) {
-                long n = mx.getThreadCpuTime(t.getId());
-                total += Math.max(0, n);
-            }
-        }
-        return total;
     }
 
     static Load load(HttpClient client, String base) {

@@ -69,6 +69,7 @@ public final class WorkerDirectory implements AutoCloseable {
     private final Map<String, Member> members = new java.util.HashMap<>();
     /** The version the pool routes to in single-version mode; guarded by membershipLock. */
     private String activeVersion;
+    /** activeVersion published for readers that do not take membershipLock (status pages). */
     private volatile String activeVersionView;
 
     private record Member(String version, Map<String, Double> skills) {

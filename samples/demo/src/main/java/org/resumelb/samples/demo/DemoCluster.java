@@ -78,14 +78,16 @@ public final class DemoCluster implements AutoCloseable {
      * also runs the proxy's HTTP client), in nanoseconds.
      */
     public long proxyCpuNanos() {
+        return cpuNanos("proxy-");
+    }
+
+    /** CPU time so far of the live threads whose names start with {@code prefix} (a Jetty server's pool), in nanoseconds. */
+    public static long cpuNanos(String prefix) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long total = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("proxy-")) {
-                long cpu = mx.getThreadCpuTime(t.getId());
-                if (cpu > 0) {
-                    total += cpu;
-                }
+            if (t.getName().startsWith(prefix)) {
+                total += Math.max(0, mx.getThreadCpuTime(t.getId()));
             }
         }
         return total;
