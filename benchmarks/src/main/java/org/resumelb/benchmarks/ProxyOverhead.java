@@ -24,7 +24,6 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
@@ -62,20 +61,6 @@ public final class ProxyOverhead {
         }
     }
 
-    static Server server(String name) {
-        QueuedThreadPool threads = new QueuedThreadPool(200);
-        threads.setName(name);
-        threads.setIdleTimeout(600_000);
-        Server server = new Server(threads);
-        ServerConnector c = new ServerConnector(server, 1, 1);
-        c.setHost("127.0.0.1");
-        c.setPort(0);
-        c.setAcceptQueueSize(1024);
-        server.addConnector(c);
-        server.setStopTimeout(1000);
-        return server;
-    }
-
     static String url(Server server) {
         return "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
@@ -88,14 +73,14 @@ public final class ProxyOverhead {
         double rate = Double.parseDouble(flags.getOrDefault("rate", "2000"));
         String only = flags.getOrDefault("only", "abc");
 
-        Server worker = server("worker");
+        Server worker = DemoCluster.server("worker", 200);
         ServletContextHandler workerApp = new ServletContextHandler("/");
         workerApp.addServlet(new ServletHolder(new Trivial()), "/*");
         worker.setHandler(workerApp);
         worker.start();
         String workerUrl = url(worker);
 
-        Server plain = server("plain");
+        Server plain = DemoCluster.server("plain", 200);
         ServletContextHandler plainApp = new ServletContextHandler("/");
         ServletHolder transparent = new ServletHolder(ProxyServlet.Transparent.class);
         transparent.setInitParameter("proxyTo", workerUrl);
@@ -106,7 +91,7 @@ public final class ProxyOverhead {
         plain.setHandler(plainApp);
         plain.start();
 
-        Server resumelb = server("resumelb");
+        Server resumelb = DemoCluster.server("resumelb", 200);
         ServletContextHandler lbApp = new ServletContextHandler("/");
         ServletHolder lb = new ServletHolder(ResumeProxyServlet.class);
         lb.setInitParameter("secret", SECRET);

@@ -148,8 +148,8 @@ public final class Admin {
         }
     }
 
-    /** Applies settings to the pool and publishes them (also used at start for the saved settings). */
-    synchronized void apply(RuntimeSettings next) {
+    /** Monitor held. Applies settings to the pool, then publishes them. */
+    private void apply(RuntimeSettings next) {
         pool.settings(next.pool());
         pool.switchTo(next.policy());
         inForce = next;

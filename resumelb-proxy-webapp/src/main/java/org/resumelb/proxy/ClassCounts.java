@@ -37,9 +37,9 @@ public final class ClassCounts {
         c.increment();
     }
 
-    public long get(String requestClass) {
-        LongAdder c = counts.get(requestClass);
-        return c == null ? 0 : c.sum();
+    /** The classes counted so far (a live view; the OTHER bucket included once the bound was reached). */
+    public java.util.Set<String> names() {
+        return counts.keySet();
     }
 
     /** Distinct classes counted (the OTHER bucket included). */

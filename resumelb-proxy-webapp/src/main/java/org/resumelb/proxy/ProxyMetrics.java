@@ -154,12 +154,6 @@ public final class ProxyMetrics {
         byWorker.keySet().removeIf(url -> !live.contains(url));
     }
 
-    /** Requests to this worker with this outcome so far. */
-    public long requests(String worker, Outcome outcome) {
-        LongAdder[] counts = byWorker.get(worker);
-        return counts == null ? 0 : counts[outcome.ordinal()].sum();
-    }
-
     /** Requests to this worker so far, all outcomes. */
     public long requests(String worker) {
         LongAdder[] counts = byWorker.get(worker);

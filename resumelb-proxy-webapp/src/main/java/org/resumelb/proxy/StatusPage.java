@@ -142,9 +142,7 @@ public final class StatusPage {
                 shown.putIfAbsent(c, 0L);
             }
             java.util.Set<String> all = new java.util.HashSet<>(skilled.keySet());
-            for (Map.Entry<String, Long> e : classCounts.busiest(Integer.MAX_VALUE)) {
-                all.add(e.getKey());
-            }
+            all.addAll(classCounts.names());
             g.writeNumberField("total", all.size());
             g.writeArrayFieldStart("shown");
             for (Map.Entry<String, Long> e : shown.entrySet()) {

@@ -93,7 +93,11 @@ public final class DemoCluster implements AutoCloseable {
         return total;
     }
 
-    private static Server server(String name, int maxThreads) {
+    /**
+     * An embedded Jetty server on a loopback ephemeral port whose pool's threads
+     * are named {@code <name>-…} (see {@link #cpuNanos}).
+     */
+    public static Server server(String name, int maxThreads) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads);
         threads.setName(name);
         // Idle threads stay (10 min) so that per-thread CPU time is not lost mid-measurement.
