@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeException;
@@ -45,12 +46,12 @@ public class CodecBenchmark {
         }
         resume = new Resume("http://10.0.0.5:8080/app", "10.0.0.5:8080/app#6f1c", "2.3.1", 42, System.currentTimeMillis(), false, skills);
         body = codec.encode(resume);
-        signature = ResumeCodec.sign(key, body);
+        signature = Protocol.sign(key, body);
     }
 
     @Benchmark
     public String encodeAndSign() {
-        return ResumeCodec.sign(key, codec.encode(resume));
+        return Protocol.sign(key, codec.encode(resume));
     }
 
     @Benchmark

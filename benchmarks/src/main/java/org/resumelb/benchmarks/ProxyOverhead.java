@@ -24,6 +24,7 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
@@ -112,8 +113,8 @@ public final class ProxyOverhead {
             }
             ResumeCodec codec = new ResumeCodec(ResumeLimits.DEFAULT);
             byte[] body = codec.encode(new Resume(workerUrl, "bench#1", "1", 1, System.currentTimeMillis(), false, skills));
-            int pushed = client.POST(url(resumelb) + "/_resumelb/resumes")
-                    .headers(h -> h.put(ResumeCodec.SIGNATURE_HEADER, ResumeCodec.sign(SECRET.getBytes(StandardCharsets.UTF_8), body)))
+            int pushed = client.POST(url(resumelb) + Protocol.resumesPath(Protocol.DEFAULT_PREFIX))
+                    .headers(h -> h.put(Protocol.SIGNATURE_HEADER, Protocol.sign(SECRET.getBytes(StandardCharsets.UTF_8), body)))
                     .body(new BytesRequestContent("application/json", body)).send().getStatus();
             if (pushed != 204) {
                 throw new IllegalStateException("the résumé push was answered " + pushed);

@@ -20,7 +20,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.resumelb.agent.Log;
 import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
+import org.resumelb.agent.classify.ServletRequestView;
 import org.resumelb.agent.config.Settings;
+import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.publish.ResumePublisher;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
@@ -43,9 +45,8 @@ import org.resumelb.agent.skill.SkillTracker;
  */
 public class ResumeFilter implements Filter {
 
-    public static final String CLASS_HEADER = "X-ResumeLB-Class";
-    public static final String RESUME_PATH = "/_resumelb/resume";
-
+    /** Workers serve their résumé under the default prefix: the load balancer's prefix is its own business. */
+    private static final String RESUME_PATH = Protocol.resumePath(Protocol.DEFAULT_PREFIX);
     private static final String TIMED = ResumeFilter.class.getName() + ".timed";
     private static final Log LOG = Log.get(ResumeFilter.class);
 
@@ -93,7 +94,7 @@ public class ResumeFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
-        if (RESUME_PATH.equals(pathInContext(request))) {
+        if (RESUME_PATH.equals(ServletRequestView.pathInContext(request))) {
             serveResume(request, response);
             return;
         }
@@ -104,10 +105,10 @@ public class ResumeFilter implements Filter {
         }
         request.setAttribute(TIMED, Boolean.TRUE);
         long start = System.nanoTime();
-        String header = request.getHeader(CLASS_HEADER);
+        String header = request.getHeader(Protocol.CLASS_HEADER);
         String requestClass = header != null
                 ? RequestClasses.normalize(header)
-                : RequestClasses.classify(classifier, new ServletRequestView(request));
+                : RequestClasses.classify(classifier, ServletRequestView.inContext(request));
         long trno = 0;
         if (trace != null) {
             String query = request.getQueryString();
@@ -195,12 +196,6 @@ public class ResumeFilter implements Filter {
             host = "[" + host + "]";
         }
         return request.getScheme() + "://" + host + ":" + port + request.getContextPath();
-    }
-
-    static String pathInContext(HttpServletRequest request) {
-        String uri = request.getRequestURI();
-        String context = request.getContextPath();
-        return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
     }
 
     @Override

@@ -35,6 +35,8 @@ class DropInJarIT {
             assertTrue(names.contains("META-INF/web-fragment.xml"));
             assertTrue(names.contains("org/resumelb/filter/ResumeFilter.class"));
             assertTrue(names.contains("org/resumelb/agent/resume/ResumeCodec.class"));
+            assertTrue(names.contains("org/resumelb/agent/protocol/Protocol.class"));
+            assertTrue(names.contains("org/resumelb/agent/classify/ServletRequestView.class"));
             assertTrue(names.contains("org/resumelb/shaded/jackson/core/JsonFactory.class"));
             assertFalse(names.stream().anyMatch(n -> n.startsWith("com/fasterxml/")), "Jackson relocated");
             assertFalse(names.stream().anyMatch(n -> n.startsWith("org/slf4j/")), "no SLF4J inside");
@@ -55,6 +57,11 @@ class DropInJarIT {
             byte[] json = (byte[]) codecType.getMethod("encode", resumeType).invoke(codec, resume);
             Object back = codecType.getMethod("decode", byte[].class).invoke(codec, (Object) json);
             assertEquals(resume, back);
+            // The wire protocol needs nothing else either (the servlet API is the container's, and absent here).
+            Class<?> protocol = loader.loadClass("org.resumelb.agent.protocol.Protocol");
+            byte[] key = "dropin-secret-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(org.resumelb.agent.protocol.Protocol.sign(key, json),
+                    protocol.getMethod("sign", byte[].class, byte[].class).invoke(null, key, json));
             // Logging falls back to System.Logger without SLF4J: the class loads and logs.
             Class<?> log = loader.loadClass("org.resumelb.agent.Log");
             Object logger = log.getMethod("get", String.class).invoke(null, "dropin-test");

@@ -33,6 +33,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
@@ -122,7 +123,7 @@ class ResumeFilterTest {
             request.headers(h -> h.put(HttpHeader.HOST, host));
         }
         if (requestClass != null) {
-            request.headers(h -> h.put(ResumeFilter.CLASS_HEADER, requestClass));
+            request.headers(h -> h.put(Protocol.CLASS_HEADER, requestClass));
         }
         ContentResponse r = request.send();
         assertEquals(200, r.getStatus(), r.getContentAsString());
@@ -172,7 +173,7 @@ class ResumeFilterTest {
         long lastSeq = -1;
         String id = null;
         for (PushReceiver.Push p : pushes) {
-            assertTrue(ResumeCodec.verify(SECRET.getBytes(StandardCharsets.UTF_8), p.body(), p.signature()), "signed");
+            assertTrue(Protocol.verify(SECRET.getBytes(StandardCharsets.UTF_8), p.body(), p.signature()), "signed");
             Resume r = CODEC.decode(p.body());
             assertTrue(r.seq() > lastSeq, "seq strictly increasing");
             lastSeq = r.seq();
@@ -229,7 +230,7 @@ class ResumeFilterTest {
         List<PushReceiver.Push> pushes = receiver.pushes();
         Resume last = CODEC.decode(pushes.get(pushes.size() - 1).body());
         assertTrue(last.draining(), "the last push says draining");
-        assertTrue(ResumeCodec.verify(SECRET.getBytes(StandardCharsets.UTF_8), pushes.get(pushes.size() - 1).body(),
+        assertTrue(Protocol.verify(SECRET.getBytes(StandardCharsets.UTF_8), pushes.get(pushes.size() - 1).body(),
                 pushes.get(pushes.size() - 1).signature()));
         assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("resumelb-publisher") && t.isAlive()),
                 "publisher thread stopped");

@@ -2,7 +2,8 @@ package org.resumelb.agent.classify;
 
 /**
  * The few facts of an HTTP request a classifier may look at. The filter and the
- * proxy adapt their servlet requests to it; tests use plain implementations.
+ * proxy adapt their servlet requests to it with {@link ServletRequestView};
+ * tests use plain implementations.
  */
 public interface RequestView {
 
@@ -11,7 +12,11 @@ public interface RequestView {
     /** The Host header as sent (may include a port), or null. */
     String host();
 
-    /** The request path as the application sees it (after the context path), never null. */
+    /**
+     * The request path, never null: as the application sees it (after the
+     * context path) in the filter, as forwarded (after the context and servlet
+     * paths) in the proxy; see {@link ServletRequestView}.
+     */
     String path();
 
     /** The raw query string, or null. */

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.resumelb.agent.Log;
+import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeFile;
@@ -32,7 +33,7 @@ import org.resumelb.agent.skill.SkillTracker;
 
 /**
  * Pushes the worker's résumé to every configured load balancer
- * ({@code POST {lb}/_resumelb/resumes}, signed with HMAC-SHA256).
+ * ({@code POST {lb}/_resumelb/resumes}, signed with HMAC-SHA256: {@link Protocol}).
  *
  * <p>When it publishes: after every {@code history} requests (the tracker
  * says so and the request thread calls {@link #publishSoon()}), when
@@ -53,8 +54,6 @@ import org.resumelb.agent.skill.SkillTracker;
  * any thread.
  */
 public final class ResumePublisher implements AutoCloseable {
-
-    public static final String RESUMES_PATH = "/_resumelb/resumes";
 
     private static final Log LOG = Log.get(ResumePublisher.class);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
@@ -86,7 +85,7 @@ public final class ResumePublisher implements AutoCloseable {
 
         Target(URI lb) {
             this.lb = lb;
-            this.endpoint = URI.create(lb.toString() + RESUMES_PATH);
+            this.endpoint = URI.create(lb.toString() + Protocol.resumesPath(Protocol.DEFAULT_PREFIX));
         }
     }
 
@@ -232,7 +231,7 @@ public final class ResumePublisher implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (options.secret() != null) {
-            request.header(ResumeCodec.SIGNATURE_HEADER, ResumeCodec.sign(options.secret(), body));
+            request.header(Protocol.SIGNATURE_HEADER, Protocol.sign(options.secret(), body));
         }
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
                 .handle((response, failure) -> {

@@ -4,7 +4,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A worker's résumé (wire protocol version 1, DESIGN.md): what it is good at,
+ * A worker's résumé (wire protocol version
+ * {@link org.resumelb.agent.protocol.Protocol#VERSION}, DESIGN.md): what it is good at,
  * as requests per second per request class, plus who it is and whether it is
  * draining. Immutable; {@code skills} is an unmodifiable copy.
  *
@@ -18,9 +19,6 @@ import java.util.Objects;
  */
 public record Resume(String worker, String id, String version, long seq, long sentAt, boolean draining,
                      Map<String, Double> skills) {
-
-    /** The protocol version this record encodes. */
-    public static final int VERSION = 1;
 
     public Resume {
         Objects.requireNonNull(skills, "skills");

@@ -5,16 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -25,10 +18,13 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 
+import org.resumelb.agent.protocol.Protocol;
+
 /**
  * The résumé wire format (DESIGN.md, "Wire protocol (version 1)"): JSON,
  * signed with HMAC-SHA256 over the raw body in the {@code X-ResumeLB-Signature}
- * header as {@code v1=<hex>}.
+ * header as {@code v1=<hex>} (the headers, paths and signature scheme are in
+ * {@link Protocol}).
  *
  * <p>Decoding is strict and bounded: the size is checked before anything is
  * parsed, the JSON is read with Jackson's streaming parser (duplicate keys,
@@ -41,10 +37,6 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
  * <p>Immutable and thread-safe; one instance serves all threads.
  */
 public final class ResumeCodec {
-
-    public static final String SIGNATURE_HEADER = "X-ResumeLB-Signature";
-    private static final String SCHEME = "v1=";
-    private static final String HMAC = "HmacSHA256";
 
     private final ResumeLimits limits;
     private final JsonFactory json;
@@ -71,7 +63,7 @@ public final class ResumeCodec {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128 + r.skills().size() * 32);
         try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeNumberField("v", Resume.VERSION);
+            g.writeNumberField("v", Protocol.VERSION);
             g.writeStringField("worker", r.worker());
             g.writeStringField("id", r.id());
             if (r.version() == null) {
@@ -94,52 +86,16 @@ public final class ResumeCodec {
         return out.toByteArray();
     }
 
-    /** {@code v1=} and the lower-case hex HMAC-SHA256 of {@code body} under {@code secret}. */
-    public static String sign(byte[] secret, byte[] body) {
-        return SCHEME + HexFormat.of().formatHex(hmac(secret, body));
-    }
-
-    private static byte[] hmac(byte[] secret, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance(HMAC);
-            mac.init(new SecretKeySpec(secret, HMAC));
-            return mac.doFinal(body);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HMAC-SHA256 unavailable", e);
-        }
-    }
-
-    /**
-     * Whether {@code header} is a valid {@code v1=} signature of {@code body};
-     * compared in constant time.
-     */
-    public static boolean verify(byte[] secret, byte[] body, String header) {
-        if (header == null) {
-            return false;
-        }
-        String h = header.trim();
-        if (!h.regionMatches(true, 0, SCHEME, 0, SCHEME.length()) || h.length() != SCHEME.length() + 64) {
-            return false;
-        }
-        byte[] given;
-        try {
-            given = HexFormat.of().parseHex(h.substring(SCHEME.length()).toLowerCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        return MessageDigest.isEqual(hmac(secret, body), given);
-    }
-
     /**
      * Checks the size, then the signature (skipped when {@code secret} is null:
      * insecure mode, which the caller logs), then decodes and validates.
      */
     public Resume verifyAndDecode(byte[] secret, byte[] body, String signatureHeader) throws ResumeException {
         checkSize(body);
-        if (secret != null && !verify(secret, body, signatureHeader)) {
+        if (secret != null && !Protocol.verify(secret, body, signatureHeader)) {
             throw new ResumeException(ResumeException.Reason.BAD_SIGNATURE, signatureHeader == null
-                    ? "missing " + SIGNATURE_HEADER + " header"
-                    : "wrong signature in " + SIGNATURE_HEADER + " (expected v1=<hex HMAC-SHA256 of the body>)");
+                    ? "missing " + Protocol.SIGNATURE_HEADER + " header"
+                    : "wrong signature in " + Protocol.SIGNATURE_HEADER + " (expected v1=<hex HMAC-SHA256 of the body>)");
         }
         return decode(body);
     }
@@ -270,8 +226,8 @@ public final class ResumeCodec {
         if (f.v == null) {
             throw invalid("v: missing protocol version");
         }
-        if (f.v != Resume.VERSION) {
-            throw invalid("v: protocol version " + f.v + " is not supported (this load balancer speaks " + Resume.VERSION + ")");
+        if (f.v != Protocol.VERSION) {
+            throw invalid("v: protocol version " + f.v + " is not supported (this load balancer speaks " + Protocol.VERSION + ")");
         }
         checkUrl(f.worker);
         if (f.id == null || f.id.isEmpty()) {

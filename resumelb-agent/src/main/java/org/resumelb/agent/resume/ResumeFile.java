@@ -1,23 +1,21 @@
 package org.resumelb.agent.resume;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 import org.resumelb.agent.Log;
+import org.resumelb.agent.io.AtomicFile;
 
 /**
- * The worker's résumé kept across restarts. Saving writes a temporary file in
- * the same directory, forces it to disk and renames it over the old one, so a
- * crash leaves either the old or the new file, never a torn one. Loading never
- * fails a start: a missing file is silently empty, a corrupt one is logged and
- * ignored. Stateless; callers serialize their own saves.
+ * The worker's résumé kept across restarts. Saving goes through
+ * {@link AtomicFile} (a temporary file in the same directory, forced to disk and
+ * renamed over the old one), so a crash leaves either the old or the new file,
+ * never a torn one. Loading never fails a start: a missing file is silently
+ * empty, a corrupt one is logged and ignored. Stateless; callers serialize
+ * their own saves.
  */
 public final class ResumeFile {
 
@@ -31,23 +29,7 @@ public final class ResumeFile {
     }
 
     public static void save(Path file, byte[] json) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(json));
-                ch.force(true);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFile.write(file, json, false);
     }
 
     /** The saved résumé, or empty when there is none or it cannot be used (logged). */
