@@ -9,7 +9,7 @@ import java.util.Map;
 
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.skill.SkillTracker;
-import org.resumelb.proxy.WorkerDirectory;
+import org.resumelb.proxy.membership.WorkerDirectory;
 import org.resumelb.proxy.pool.PoolSettings;
 import org.resumelb.proxy.pool.SwitchablePool;
 

@@ -1,5 +1,7 @@
 package org.resumelb.proxy;
 
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.membership.ResumeReceiver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -113,16 +115,21 @@ final class Cluster implements AutoCloseable {
         return "http://127.0.0.1:" + ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
     }
 
-    WorkerDirectory directory() {
+    /** The load balancer behind the deployed servlet. */
+    LoadBalancer loadBalancer() {
         try {
-            return ((ResumeProxyServlet) proxyServlet.getServlet()).directory();
+            return ((ResumeProxyServlet) proxyServlet.getServlet()).loadBalancer();
         } catch (jakarta.servlet.ServletException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    WorkerDirectory directory() {
+        return loadBalancer().directory();
+    }
+
     ResumeReceiver receiver() {
-        return (ResumeReceiver) ((ServletContextHandler) proxy.getHandler()).getServletContext().getAttribute(ResumeProxyServlet.RECEIVER_ATTRIBUTE);
+        return loadBalancer().receiver();
     }
 
     /** Starts a worker named {@code name} whose filter pushes to the proxy; returns its base URL. */

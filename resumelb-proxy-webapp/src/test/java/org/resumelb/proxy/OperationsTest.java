@@ -1,5 +1,7 @@
 package org.resumelb.proxy;
 
+import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.config.RuntimeSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,7 +75,7 @@ class OperationsTest {
         Request r = client.POST(cluster.proxyUrl() + "/_resumelb/admin/" + operation)
                 .body(new BytesRequestContent("application/json", bytes)).timeout(10, TimeUnit.SECONDS);
         if (secret != null) {
-            r.headers(h -> h.put(ResumeCodec.SIGNATURE_HEADER, ResumeCodec.sign(secret.getBytes(StandardCharsets.UTF_8), bytes)));
+            r.headers(h -> h.put(Protocol.SIGNATURE_HEADER, Protocol.sign(secret.getBytes(StandardCharsets.UTF_8), bytes)));
         }
         return r.send();
     }

@@ -1,5 +1,7 @@
 package org.resumelb.proxy;
 
+import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.membership.WorkerDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,13 +67,13 @@ class ResumeProxyServletTest {
                 .body(new BytesRequestContent("application/json", body))
                 .timeout(10, TimeUnit.SECONDS);
         if (signature != null) {
-            request.headers(h -> h.put(ResumeCodec.SIGNATURE_HEADER, signature));
+            request.headers(h -> h.put(Protocol.SIGNATURE_HEADER, signature));
         }
         return request.send();
     }
 
     static String sign(byte[] body) {
-        return ResumeCodec.sign(Cluster.SECRET.getBytes(StandardCharsets.UTF_8), body);
+        return Protocol.sign(Cluster.SECRET.getBytes(StandardCharsets.UTF_8), body);
     }
 
     @Test
@@ -244,7 +246,7 @@ class ResumeProxyServletTest {
 
         byte[] other = CODEC.encode(new Resume(url, "pusher#1", "1.0", 6, System.currentTimeMillis(), false, Map.of("evil", 99.0)));
         assertEquals(401, push(other, null).getStatus(), "unsigned");
-        assertEquals(401, push(other, ResumeCodec.sign("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), other)).getStatus(), "forged");
+        assertEquals(401, push(other, Protocol.sign("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), other)).getStatus(), "forged");
         byte[] flipped = other.clone();
         flipped[flipped.length - 5] ^= 1;
         assertEquals(401, push(flipped, sign(other)).getStatus(), "tampered");

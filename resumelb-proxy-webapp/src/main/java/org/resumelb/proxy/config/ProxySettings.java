@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.config;
 
 import java.net.URI;
 import java.time.Duration;
@@ -14,39 +14,28 @@ import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.Settings;
-import org.resumelb.proxy.pool.PoolSettings;
+import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.operations.AdminAccess;
 
 /**
- * The load balancer's settings (DESIGN.md, "Configuration", proxy), read and
- * validated once when the servlet starts; an invalid value stops deployment
- * with a {@link ConfigException} naming the setting. {@link #jettyParameters}
+ * The load balancer's settings, read and validated once when it starts; an
+ * invalid value stops deployment with a {@link ConfigException} naming the
+ * setting, the value and what is accepted. The settings that may also change at
+ * run time (policy and the pool's tunables) are defined in
+ * {@link RuntimeSettings}, and read from here through it. {@link #jettyParameters}
  * are the validated values handed to Jetty's {@code ProxyServlet} under its own
  * init-param names.
  */
-public record ProxySettings(RequestClassifier classifier, String policy, PoolSettings pool,
+public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtime,
                             byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
                             Map<String, String> jettyParameters, Map<String, String> inForce) {
 
-    public static final List<String> POLICIES = List.of("resume", "round-robin", "least-backlog", "consistent-hash");
-
     public static ProxySettings read(Settings s) {
         RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
-        String policy = s.parsed("policy", "resume", v -> {
-            String p = v.toLowerCase(Locale.ROOT);
-            if (!POLICIES.contains(p)) {
-                throw new IllegalArgumentException("unknown policy");
-            }
-            return p;
-        }, String.join(", ", POLICIES));
-        PoolSettings defaults = PoolSettings.DEFAULTS;
-        double variance = s.decimal("variance", defaults.variance(), 0.001, 1_000_000);
-        double unskilledScore = s.decimal("unskilledScore", defaults.unskilledScore(), 1e-9, 1e12);
-        int backlogHistory = s.integer("backlogHistory", defaults.backlogHistory(), 1, 1_000_000);
-        double hashBalanceFactor = s.decimal("hashBalanceFactor", defaults.hashBalanceFactor(), 1.0001, 100);
-        PoolSettings pool = new PoolSettings(variance, unskilledScore, backlogHistory, hashBalanceFactor);
+        RuntimeSettings runtime = RuntimeSettings.read(s);
 
         byte[] secret = s.secret();
         boolean insecure = s.bool("insecure", false);
@@ -59,7 +48,7 @@ public record ProxySettings(RequestClassifier classifier, String policy, PoolSet
         Duration queueTimeout = s.duration("queueTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10));
         int maxQueued = s.integer("maxQueued", 10_000, 0, 10_000_000);
         boolean singleVersion = s.bool("singleVersion", false);
-        String prefix = s.parsed("prefix", "/_resumelb", v -> {
+        String prefix = s.parsed("prefix", Protocol.DEFAULT_PREFIX, v -> {
             if (!v.matches("/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*")) {
                 throw new IllegalArgumentException("not a path prefix");
             }
@@ -108,9 +97,13 @@ public record ProxySettings(RequestClassifier classifier, String policy, PoolSet
                     "required: résumé pushes are signed with it. Set 'secret' or 'secretFile', or list static 'workers' to pull from,"
                             + " or set insecure=true to accept unsigned pushes");
         }
-        return new ProxySettings(classifier, policy, pool, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
+        return new ProxySettings(classifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
                 Map.copyOf(jetty), s.inForce());
+    }
+
+    public String policy() {
+        return runtime.policy();
     }
 
     static Set<String> methods(String v) {

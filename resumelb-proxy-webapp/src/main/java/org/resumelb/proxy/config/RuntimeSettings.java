@@ -1,30 +1,40 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.config;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.config.Settings;
+import org.resumelb.agent.io.AtomicFile;
 import org.resumelb.proxy.pool.PoolSettings;
+import org.resumelb.proxy.pool.Pools;
 
 /**
  * The settings an operator may change while the load balancer runs: the
- * policy and the pool's tunables. Immutable; {@link #with} validates a change
- * as a whole, so a request that sets one bad value changes nothing.
+ * policy and the pool's tunables. This is the one place their names, defaults,
+ * limits and "accepted" texts are defined: {@link #read} parses them for
+ * {@code web.xml} (through {@link ProxySettings}), and {@link #with} validates
+ * an admin call's or the settings file's changes by running the very same
+ * parse over the changed values, so a value is refused with the same message
+ * wherever it comes from. {@link PoolSettings} itself only guards the
+ * algorithm's mathematical domain (e.g. variance &gt; 0), which these limits
+ * lie within.
  *
- * <p>Persisted as a small JSON object in {@code settingsFile}: written to a
- * temporary file, the previous file kept as {@code <settingsFile>.bak}, then
- * moved into place atomically, so a crash leaves either the old or the new
+ * <p>Immutable; {@link #with} validates a change as a whole, so a request that
+ * sets one bad value changes nothing. Persisted as a small JSON object in
+ * {@code settingsFile} through {@link AtomicFile} (previous version kept as
+ * {@code <settingsFile>.bak}), so a crash leaves either the old or the new
  * settings, never half of them.
  */
 public record RuntimeSettings(String policy, PoolSettings pool) {
@@ -34,63 +44,86 @@ public record RuntimeSettings(String policy, PoolSettings pool) {
 
     static final JsonFactory JSON = JsonFactory.builder().build();
 
+    /** Operator limits of the pool's tunables (within {@link PoolSettings}' domain). */
+    static final double MIN_VARIANCE = 0.001;
+    static final double MAX_VARIANCE = 1_000_000;
+    static final double MIN_UNSKILLED_SCORE = 1e-9;
+    static final double MAX_UNSKILLED_SCORE = 1e12;
+    static final int MAX_BACKLOG_HISTORY = 1_000_000;
+    static final double MIN_HASH_BALANCE_FACTOR = 1.0001;
+    static final double MAX_HASH_BALANCE_FACTOR = 100;
+
     public RuntimeSettings {
-        if (!ProxySettings.POLICIES.contains(policy)) {
-            throw new IllegalArgumentException("Invalid setting policy=" + policy + ": accepted values are "
-                    + String.join(", ", ProxySettings.POLICIES));
+        if (!Pools.POLICIES.contains(policy)) {
+            throw new ConfigException("policy", policy, "unknown policy; accepted: " + String.join(", ", Pools.POLICIES));
         }
+    }
+
+    public static final RuntimeSettings DEFAULTS = new RuntimeSettings(Pools.POLICIES.get(0), PoolSettings.DEFAULTS);
+
+    /**
+     * Reads the run-time settings from {@code s}, defaults for those unset.
+     *
+     * @throws ConfigException naming the setting, the value and what is accepted
+     */
+    public static RuntimeSettings read(Settings s) {
+        String policy = s.parsed("policy", DEFAULTS.policy(), v -> {
+            String p = v.toLowerCase(Locale.ROOT);
+            if (!Pools.POLICIES.contains(p)) {
+                throw new IllegalArgumentException("unknown policy");
+            }
+            return p;
+        }, String.join(", ", Pools.POLICIES));
+        PoolSettings d = PoolSettings.DEFAULTS;
+        double variance = s.decimal("variance", d.variance(), MIN_VARIANCE, MAX_VARIANCE);
+        double unskilledScore = s.decimal("unskilledScore", d.unskilledScore(), MIN_UNSKILLED_SCORE, MAX_UNSKILLED_SCORE);
+        int backlogHistory = s.integer("backlogHistory", d.backlogHistory(), 1, MAX_BACKLOG_HISTORY);
+        double hashBalanceFactor = s.decimal("hashBalanceFactor", d.hashBalanceFactor(), MIN_HASH_BALANCE_FACTOR, MAX_HASH_BALANCE_FACTOR);
+        return new RuntimeSettings(policy, new PoolSettings(variance, unskilledScore, backlogHistory, hashBalanceFactor));
     }
 
     /**
      * These settings with {@code changes} applied (values as JSON gives them:
-     * strings and numbers).
+     * strings and numbers), validated by {@link #read} exactly as web.xml is.
      *
-     * @throws IllegalArgumentException naming the setting, the value and what is accepted
+     * @throws ConfigException naming the setting, the value and what is accepted;
+     *     or naming an unknown setting
      */
     public RuntimeSettings with(Map<String, Object> changes) {
-        String p = policy;
-        PoolSettings s = pool;
+        Map<String, String> given = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : changes.entrySet()) {
             String name = e.getKey();
-            Object v = e.getValue();
-            switch (name) {
-                case "policy" -> p = string(name, v);
-                case "variance" -> s = s.withVariance(number(name, v));
-                case "unskilledScore" -> s = s.withUnskilledScore(number(name, v));
-                case "backlogHistory" -> {
-                    double d = number(name, v);
-                    if (d != Math.rint(d) || d < 1 || d > 1_000_000) {
-                        throw new IllegalArgumentException("Invalid setting backlogHistory=" + v + ": accepted values are integers from 1 to 1000000");
-                    }
-                    s = s.withBacklogHistory((int) d);
-                }
-                case "hashBalanceFactor" -> s = s.withHashBalanceFactor(number(name, v));
-                default -> throw new IllegalArgumentException("Unknown setting '" + name + "': the settings that change at run time are "
+            if (!NAMES.contains(name)) {
+                throw new ConfigException(name, null, "Unknown setting '" + name + "': the settings that change at run time are "
                         + String.join(", ", NAMES));
             }
+            given.put(name, text(name, e.getValue()));
         }
-        return new RuntimeSettings(p, s);
+        Map<String, String> current = new LinkedHashMap<>();
+        asMap().forEach((k, v) -> current.put(k, String.valueOf(v)));
+        return read(new Settings(List.of(Settings.of(given), Settings.of(current))));
     }
 
-    private static String string(String name, Object v) {
-        if (v instanceof String str) {
-            return str;
-        }
-        throw new IllegalArgumentException("Invalid setting " + name + "=" + v + ": a string is expected");
-    }
-
-    private static double number(String name, Object v) {
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        if (v instanceof String str) {
-            try {
-                return Double.parseDouble(str.trim());
-            } catch (NumberFormatException e) {
-                // fall through
+    /** A JSON value as the text a context-param would carry. */
+    private static String text(String name, Object v) {
+        if (v instanceof String s) {
+            if (s.isBlank()) {
+                throw new ConfigException(name, s, "a value is required");
             }
+            return s;
         }
-        throw new IllegalArgumentException("Invalid setting " + name + "=" + v + ": a number is expected");
+        if (v instanceof NumberLiteral n) {
+            return n.toString(); // as the operator wrote it, so the message quotes it as web.xml would
+        }
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            // 9.0 is the integer 9 (JSON has one number type); NaN and infinities keep their names and are refused.
+            return Double.isFinite(d) ? BigDecimal.valueOf(d).stripTrailingZeros().toPlainString() : Double.toString(d);
+        }
+        if (v instanceof Number n) {
+            return n.toString();
+        }
+        throw new ConfigException(name, String.valueOf(v), "a string or a number is expected");
     }
 
     public Map<String, Object> asMap() {
@@ -104,49 +137,24 @@ public record RuntimeSettings(String policy, PoolSettings pool) {
     }
 
     public byte[] toJson() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.useDefaultPrettyPrinter();
-            g.writeStartObject();
-            for (Map.Entry<String, Object> e : asMap().entrySet()) {
-                if (e.getValue() instanceof String s) {
-                    g.writeStringField(e.getKey(), s);
-                } else if (e.getValue() instanceof Integer i) {
-                    g.writeNumberField(e.getKey(), i);
-                } else {
-                    g.writeNumberField(e.getKey(), (Double) e.getValue());
-                }
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        StringBuilder b = new StringBuilder("{\n");
+        String sep = "";
+        for (Map.Entry<String, Object> e : asMap().entrySet()) {
+            b.append(sep).append("  \"").append(e.getKey()).append("\" : ");
+            Object v = e.getValue();
+            b.append(v instanceof String s ? "\"" + s + "\"" : String.valueOf(v));
+            sep = ",\n";
         }
-        out.write('\n');
-        return out.toByteArray();
+        return b.append("\n}\n").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Writes the settings to {@code file} atomically, keeping the previous file as {@code file.bak}. */
     public void save(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, toJson());
-            if (Files.exists(file)) {
-                Files.copy(file, backup(file), StandardCopyOption.REPLACE_EXISTING);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, toJson(), true);
     }
 
     public static Path backup(Path file) {
-        return file.resolveSibling(file.getFileName() + ".bak");
+        return AtomicFile.backup(file);
     }
 
     /**
@@ -165,10 +173,11 @@ public record RuntimeSettings(String policy, PoolSettings pool) {
 
     /**
      * Reads a flat JSON object (string, number, boolean and null values, and
-     * nested objects as maps). Duplicate names, trailing content and anything
+     * nested objects as maps). Numbers keep the text they were written with
+     * ({@link NumberLiteral}). Duplicate names, trailing content and anything
      * else are refused.
      */
-    static Map<String, Object> readObject(byte[] body) {
+    public static Map<String, Object> readObject(byte[] body) {
         try (JsonParser p = JSON.createParser(body)) {
             p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -193,7 +202,7 @@ public record RuntimeSettings(String policy, PoolSettings pool) {
             JsonToken v = p.nextToken();
             Object value = switch (v) {
                 case VALUE_STRING -> p.getText();
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> new NumberLiteral(p.getText(), p.getNumberValue());
                 case VALUE_TRUE, VALUE_FALSE -> p.getBooleanValue();
                 case VALUE_NULL -> null;
                 case START_OBJECT -> object(p);
@@ -202,5 +211,42 @@ public record RuntimeSettings(String policy, PoolSettings pool) {
             m.put(name, value);
         }
         return m;
+    }
+
+    /** A JSON number with the text it was written in: {@code 1e13} stays "1e13" in messages. Immutable. */
+    public static final class NumberLiteral extends Number {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+        private final Number value;
+
+        NumberLiteral(String text, Number value) {
+            this.text = text;
+            this.value = value;
+        }
+
+        @Override
+        public int intValue() {
+            return value.intValue();
+        }
+
+        @Override
+        public long longValue() {
+            return value.longValue();
+        }
+
+        @Override
+        public float floatValue() {
+            return value.floatValue();
+        }
+
+        @Override
+        public double doubleValue() {
+            return value.doubleValue();
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 }

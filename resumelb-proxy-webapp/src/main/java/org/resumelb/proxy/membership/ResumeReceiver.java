@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.membership;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;

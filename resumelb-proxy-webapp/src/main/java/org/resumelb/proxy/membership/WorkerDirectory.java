@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.membership;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +43,7 @@ import org.resumelb.proxy.pool.Pool;
  * the pool holds only the workers of the version that most live workers
  * report; the others wait in state {@code STANDBY}. A tie keeps the version in
  * force; among new candidates the highest version (numeric parts compared as
- * numbers) wins. Every change of the version in force is logged.
+ * numbers) wins ({@link VersionElection}). Every change of the version in force is logged.
  */
 public final class WorkerDirectory implements AutoCloseable {
 
@@ -187,7 +187,7 @@ public final class WorkerDirectory implements AutoCloseable {
             }
             int before = pool.size();
             if (!electVersion()) {
-                if (versionKey(version).equals(activeVersion)) {
+                if (VersionElection.key(version).equals(activeVersion)) {
                     pool.update(url, version, skills);
                 } else {
                     pool.remove(url);
@@ -214,23 +214,8 @@ public final class WorkerDirectory implements AutoCloseable {
      * moves the pool over to it and returns true.
      */
     private boolean electVersion() {
-        Map<String, Integer> counts = new java.util.HashMap<>();
-        for (Member m : members.values()) {
-            counts.merge(versionKey(m.version()), 1, Integer::sum);
-        }
-        String elected = null;
-        int best = 0;
-        for (Map.Entry<String, Integer> e : counts.entrySet()) {
-            int n = e.getValue();
-            if (n > best || (n == best && compareVersions(e.getKey(), elected) > 0)) {
-                elected = e.getKey();
-                best = n;
-            }
-        }
-        String current = activeVersion == null ? null : versionKey(activeVersion);
-        if (current != null && counts.getOrDefault(current, 0) == best) {
-            elected = current; // a tie keeps the version in force
-        }
+        String current = activeVersion == null ? null : VersionElection.key(activeVersion);
+        String elected = VersionElection.elect(members.values().stream().map(Member::version).toList(), current);
         if (elected == null || elected.equals(current)) {
             return false;
         }
@@ -240,7 +225,7 @@ public final class WorkerDirectory implements AutoCloseable {
         int moved = 0;
         for (Map.Entry<String, Member> e : members.entrySet()) {
             Member m = e.getValue();
-            if (versionKey(m.version()).equals(elected)) {
+            if (VersionElection.key(m.version()).equals(elected)) {
                 pool.update(e.getKey(), m.version(), m.skills());
                 moved++;
             } else {
@@ -250,31 +235,6 @@ public final class WorkerDirectory implements AutoCloseable {
         LOG.warn("ResumeLB single-version: routing to version {} ({} of {} live workers){}", elected, moved, members.size(),
                 previous == null ? "" : "; workers of version " + previous + " stand by");
         return true;
-    }
-
-    private static String versionKey(String version) {
-        return version == null ? "" : version;
-    }
-
-    /** Orders versions with numeric parts compared as numbers: 1.9 &lt; 1.10; null first. */
-    static int compareVersions(String a, String b) {
-        if (a == null || b == null) {
-            return a == null ? (b == null ? 0 : -1) : 1;
-        }
-        String[] x = a.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
-        String[] y = b.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
-        for (int i = 0; i < Math.min(x.length, y.length); i++) {
-            int c;
-            if (!x[i].isEmpty() && !y[i].isEmpty() && Character.isDigit(x[i].charAt(0)) && Character.isDigit(y[i].charAt(0))) {
-                c = new java.math.BigInteger(x[i]).compareTo(new java.math.BigInteger(y[i]));
-            } else {
-                c = x[i].compareTo(y[i]);
-            }
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(x.length, y.length);
     }
 
     /** The version the pool routes to in single-version mode (null otherwise, or before any worker). */
@@ -294,7 +254,7 @@ public final class WorkerDirectory implements AutoCloseable {
             }
             synchronized (membershipLock) {
                 Member m = members.get(url);
-                return m != null && !versionKey(m.version()).equals(activeVersion) ? State.STANDBY : State.ACTIVE;
+                return m != null && !VersionElection.key(m.version()).equals(activeVersion) ? State.STANDBY : State.ACTIVE;
             }
         }
         return departed.get(url);

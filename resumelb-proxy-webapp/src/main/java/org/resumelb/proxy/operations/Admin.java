@@ -1,5 +1,8 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.config.RuntimeSettings;
+import org.resumelb.agent.protocol.Protocol;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,7 +14,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import org.resumelb.agent.Log;
-import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.proxy.pool.SwitchablePool;
 
 /**
@@ -81,8 +83,8 @@ public final class Admin {
         if (secret == null) {
             return new Answer(403, "admin calls are signed with the load balancer's secret, and this one has none: set 'secret' or 'secretFile'");
         }
-        if (!ResumeCodec.verify(secret, body, signature)) {
-            return new Answer(401, "admin calls need a valid " + ResumeCodec.SIGNATURE_HEADER + " header: v1=<hex HMAC-SHA256(secret, body)>");
+        if (!Protocol.verify(secret, body, signature)) {
+            return new Answer(401, "admin calls need a valid " + Protocol.SIGNATURE_HEADER + " header: v1=<hex HMAC-SHA256(secret, body)>");
         }
         Map<String, Object> call;
         try {

@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
 import java.util.ArrayList;
 import java.util.List;

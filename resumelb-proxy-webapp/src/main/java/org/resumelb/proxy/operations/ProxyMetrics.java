@@ -1,5 +1,7 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.membership.ResumeReceiver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.ConcurrentHashMap;

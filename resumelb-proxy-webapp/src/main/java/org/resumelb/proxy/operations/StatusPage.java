@@ -1,5 +1,7 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.membership.ResumeReceiver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
@@ -37,6 +39,8 @@ import org.resumelb.proxy.pool.PoolSnapshot;
  */
 public final class StatusPage {
 
+    private static final com.fasterxml.jackson.core.JsonFactory JSON = com.fasterxml.jackson.core.JsonFactory.builder().build();
+
     private final Pool pool;
     private final WorkerDirectory directory;
     private final ProxyMetrics metrics;
@@ -62,13 +66,19 @@ public final class StatusPage {
         this.clock = clock;
     }
 
-    public void write(OutputStream out, int maxClasses) throws IOException {
+    /**
+     * Writes the status JSON.
+     *
+     * @param maxClasses how many of the busiest classes to show
+     * @param resumes whether each worker in the pool shows its résumé as the pool holds it ({@code "resume"})
+     */
+    public void write(OutputStream out, int maxClasses, boolean resumes) throws IOException {
         PoolSnapshot snapshot = pool.snapshot();
         long nowNanos = System.nanoTime();
         long nowMillis = clock.millis();
         Map<String, Long> oldest = oldestStartNanos.get();
         Map<String, WorkerDirectory.Live> live = directory.live();
-        try (JsonGenerator g = RuntimeSettings.JSON.createGenerator(out)) {
+        try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("policy", snapshot.policy());
             g.writeNumberField("time", nowMillis);
@@ -114,6 +124,13 @@ public final class StatusPage {
                 g.writeNumberField("skills", w == null ? l.skills() : w.skills().size());
                 g.writeNumberField("lastResumeSecondsAgo", round(Math.max(0, nowMillis - l.lastResumeMillis()) / 1e3));
                 g.writeNumberField("requests", metrics.requests(l.url()));
+                if (resumes && w != null) {
+                    g.writeObjectFieldStart("resume");
+                    for (Map.Entry<String, Double> e : w.skills().entrySet()) {
+                        g.writeNumberField(e.getKey(), e.getValue());
+                    }
+                    g.writeEndObject();
+                }
                 g.writeEndObject();
             }
             for (Map.Entry<String, WorkerDirectory.State> e : new TreeMap<>(directory.departed()).entrySet()) {

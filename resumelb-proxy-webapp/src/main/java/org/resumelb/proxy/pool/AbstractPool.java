@@ -9,8 +9,10 @@ import java.util.TreeMap;
 
 /**
  * What every policy shares: membership, the least-recently-used order, in-flight
- * backlogs with their decayed means, résumés, snapshots and settings. A policy
- * only says which worker {@link #choose} picks.
+ * backlogs with their decayed means ({@link DecayedBacklog}), résumés, snapshots
+ * and settings. A policy only says which worker {@link #choose} picks, reading
+ * from {@link #settings} the tunables it owns (the résumé policy its variance and
+ * unskilled score, consistent hashing its balance factor).
  *
  * <p><b>Concurrency contract.</b> One monitor, {@link #lock}, guards all state of
  * the pool and of its {@link PoolWorker}s. {@code acquire} and {@code release}
@@ -41,16 +43,13 @@ abstract class AbstractPool implements Pool {
     PoolWorker lruLast;
     int size;
     int backlog;
-    double dbacklog;
-    double nbacklog;
-    double mbacklog;
+    /** The decayed mean of backlog, over about backlogHistory × workers events. */
+    final DecayedBacklog meanBacklog = new DecayedBacklog();
+    /** The settings in force; each policy reads the tunables it owns from here. */
     PoolSettings settings;
-    double variance;
-    double unskilledScore;
-    double hashBalanceFactor;
-    double workerDecay;
-    /** 1 - 1/(2·backlogHistory·workers); keeps its last value while the pool is empty, as in zc.resumelb. */
-    double poolDecay;
+    private double workerDecay;
+    /** Keeps its last value while the pool is empty, as in zc.resumelb. */
+    private double poolDecay;
 
     AbstractPool(String policy, PoolSettings settings) {
         this.policy = policy;
@@ -90,9 +89,9 @@ abstract class AbstractPool implements Pool {
             PoolWorker worker = choose(requestClass);
             moveToMostRecentlyUsed(worker);
             worker.backlog++;
-            worker.decayBacklog(workerDecay);
+            worker.meanBacklog.record(worker.backlog, workerDecay);
             backlog++;
-            decayPoolBacklog();
+            meanBacklog.record(backlog, poolDecay);
             return worker;
         }
     }
@@ -110,10 +109,10 @@ abstract class AbstractPool implements Pool {
             }
             if (!worker.removed) {
                 backlog--;
-                decayPoolBacklog();
+                meanBacklog.record(backlog, poolDecay);
             }
             worker.backlog--;
-            worker.decayBacklog(workerDecay);
+            worker.meanBacklog.record(worker.backlog, workerDecay);
         }
     }
 
@@ -129,7 +128,7 @@ abstract class AbstractPool implements Pool {
                 byUrl.put(url, worker);
                 linkAtLeastRecentlyUsed(worker);
                 size++;
-                poolDecay = poolDecay(settings.backlogHistory(), size);
+                poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
             }
             worker.version = version;
             replaceSkills(worker, resume);
@@ -152,10 +151,10 @@ abstract class AbstractPool implements Pool {
             unlink(worker);
             worker.removed = true;
             backlog -= worker.backlog;
-            decayPoolBacklog(); // with the decay of the pool it left, as zc.resumelb does
+            meanBacklog.record(backlog, poolDecay); // with the decay of the pool it left, as zc.resumelb does
             size--;
             if (size > 0) {
-                poolDecay = poolDecay(settings.backlogHistory(), size);
+                poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
             }
             left(worker);
             return true;
@@ -250,11 +249,11 @@ abstract class AbstractPool implements Pool {
             rows = new Row[size];
             int i = 0;
             for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-                rows[i++] = new Row(w.url(), w.version, w.backlog, w.mbacklog, w.skills,
+                rows[i++] = new Row(w.url(), w.version, w.backlog, w.meanBacklog.mean(), w.skills,
                         w.gained == null ? Map.of() : new HashMap<>(w.gained));
             }
             poolBacklog = backlog;
-            poolMeanBacklog = mbacklog;
+            poolMeanBacklog = meanBacklog.mean();
             current = settings;
         }
         TreeMap<String, PoolSnapshot.WorkerStatus> workers = new TreeMap<>();
@@ -276,31 +275,17 @@ abstract class AbstractPool implements Pool {
     public String toString() {
         synchronized (lock) {
             return getClass().getSimpleName() + "[policy=" + policy + ", workers=" + size
-                    + ", backlog=" + backlog + ", meanBacklog=" + mbacklog + "]";
+                    + ", backlog=" + backlog + ", meanBacklog=" + meanBacklog.mean() + "]";
         }
-    }
-
-    /** Lock held. */
-    private void decayPoolBacklog() {
-        dbacklog = dbacklog * poolDecay + backlog;
-        nbacklog = nbacklog * poolDecay + 1;
-        mbacklog = dbacklog / nbacklog;
     }
 
     /** Lock held (or constructing). */
     private void applySettings(PoolSettings settings) {
         this.settings = settings;
-        variance = settings.variance();
-        unskilledScore = settings.unskilledScore();
-        hashBalanceFactor = settings.hashBalanceFactor();
-        workerDecay = 1.0 - 1.0 / (2.0 * settings.backlogHistory());
+        workerDecay = DecayedBacklog.decay(settings.backlogHistory());
         if (size > 0) {
-            poolDecay = poolDecay(settings.backlogHistory(), size);
+            poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
         }
-    }
-
-    private static double poolDecay(int backlogHistory, int workers) {
-        return 1.0 - 1.0 / (2.0 * backlogHistory * workers);
     }
 
     /** Lock held. New workers join at the least-recently-used end, so they get work first. */

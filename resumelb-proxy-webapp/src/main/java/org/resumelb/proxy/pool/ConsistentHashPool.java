@@ -53,7 +53,7 @@ public final class ConsistentHashPool extends AbstractPool {
         PoolWorker[] owner = owners;
         int n = ring.length;
         // Small slack so that a bound that is an integer does not round up by a rounding error.
-        long bound = (long) Math.ceil(hashBalanceFactor * (backlog + 1.0) / size - 1e-9);
+        long bound = (long) Math.ceil(settings.hashBalanceFactor() * (backlog + 1.0) / size - 1e-9);
         int start = firstAtOrAfter(ring, hash(requestClass));
         for (int k = 0; k < n; k++) {
             int i = start + k;

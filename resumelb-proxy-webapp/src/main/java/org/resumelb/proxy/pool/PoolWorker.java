@@ -33,9 +33,8 @@ public final class PoolWorker {
     HashMap<String, Double> gained;
 
     int backlog;
-    double dbacklog;
-    double nbacklog;
-    double mbacklog;
+    /** The decayed mean of backlog, over about backlogHistory acquires and releases. */
+    final DecayedBacklog meanBacklog = new DecayedBacklog();
 
     /** Neighbours in the pool's least-recently-used list; null at the ends. */
     PoolWorker lruPrev;
@@ -70,15 +69,8 @@ public final class PoolWorker {
     /** The decayed mean of {@link #backlog()} over about backlogHistory acquires and releases. */
     public double meanBacklog() {
         synchronized (owner.lock) {
-            return mbacklog;
+            return meanBacklog.mean();
         }
-    }
-
-    /** Lock held. One step of the decayed mean: zc.resumelb's {@code _decay_backlog}. */
-    void decayBacklog(double decay) {
-        dbacklog = dbacklog * decay + backlog;
-        nbacklog = nbacklog * decay + 1;
-        mbacklog = dbacklog / nbacklog;
     }
 
     @Override

@@ -8,7 +8,7 @@ public final class Pools {
 
     /** The accepted policy names; "resume" first, the default. */
     public static final List<String> POLICIES =
-            List.of(WorkerPool.POLICY, RoundRobinPool.POLICY, LeastBacklogPool.POLICY,
+            List.of(ResumePool.POLICY, RoundRobinPool.POLICY, LeastBacklogPool.POLICY,
                     ConsistentHashPool.POLICY);
 
     private Pools() {
@@ -23,8 +23,8 @@ public final class Pools {
         Objects.requireNonNull(settings, "settings");
         if (policy != null) {
             switch (policy) {
-                case WorkerPool.POLICY:
-                    return new WorkerPool(settings);
+                case ResumePool.POLICY:
+                    return new ResumePool(settings);
                 case RoundRobinPool.POLICY:
                     return new RoundRobinPool(settings);
                 case LeastBacklogPool.POLICY:

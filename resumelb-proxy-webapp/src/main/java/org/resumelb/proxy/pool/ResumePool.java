@@ -39,18 +39,18 @@ import java.util.Map;
  * swap in new arrays (copy-on-write). Caller obligations are {@link Pool}'s:
  * one release per acquired handle.
  */
-public final class WorkerPool extends AbstractPool {
+public final class ResumePool extends AbstractPool {
 
     static final String POLICY = "resume";
 
     /** Guarded by lock. Request class -> the workers with it in their résumé. */
     private final HashMap<String, SkilledSet> skilled = new HashMap<>();
 
-    public WorkerPool() {
+    public ResumePool() {
         this(PoolSettings.DEFAULTS);
     }
 
-    public WorkerPool(PoolSettings settings) {
+    public ResumePool(PoolSettings settings) {
         super(POLICY, settings);
     }
 
@@ -61,8 +61,8 @@ public final class WorkerPool extends AbstractPool {
         PoolWorker best = null;
         boolean firstSkilled = false;
         if (set != null) {
-            double maxBacklog = Math.max(variance * mbacklog / size, 1.0);
-            double minBacklog = first.mbacklog + 1.0;
+            double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
+            double minBacklog = first.meanBacklog.mean() + 1.0;
             double bestScore = 0.0;
             PoolWorker[] workers = set.workers;
             double[] scores = set.scores;
@@ -71,7 +71,7 @@ public final class WorkerPool extends AbstractPool {
                 if (w == first) {
                     firstSkilled = true;
                 }
-                if (w.mbacklog - minBacklog > maxBacklog) {
+                if (w.meanBacklog.mean() - minBacklog > maxBacklog) {
                     continue;
                 }
                 double score = scores[i];
@@ -96,7 +96,7 @@ public final class WorkerPool extends AbstractPool {
 
     /** Lock held. The worker takes a class it lacked, at the unskilled score (zc.resumelb's rule). */
     private void gain(PoolWorker worker, String requestClass, SkilledSet set) {
-        double score = unskilledScore;
+        double score = settings.unskilledScore();
         skilled.put(requestClass, set == null ? SkilledSet.of(worker, score) : set.plus(worker, score));
         if (worker.gained == null) {
             worker.gained = new HashMap<>();

@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.membership;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -77,10 +77,10 @@ class SingleVersionTest {
 
     @Test
     void aTieBetweenNewcomersGoesToTheHighestVersionNumerically() {
-        assertTrue(WorkerDirectory.compareVersions("1.10", "1.9") > 0);
-        assertTrue(WorkerDirectory.compareVersions("2.0-rc1", "2.0-rc2") < 0);
-        assertTrue(WorkerDirectory.compareVersions(null, "1") < 0);
-        assertEquals(0, WorkerDirectory.compareVersions("3.1", "3.1"));
+        assertTrue(VersionElection.compare("1.10", "1.9") > 0);
+        assertTrue(VersionElection.compare("2.0-rc1", "2.0-rc2") < 0);
+        assertTrue(VersionElection.compare(null, "1") < 0);
+        assertEquals(0, VersionElection.compare("3.1", "3.1"));
     }
 
     @Test

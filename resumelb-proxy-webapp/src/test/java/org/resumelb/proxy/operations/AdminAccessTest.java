@@ -1,4 +1,4 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

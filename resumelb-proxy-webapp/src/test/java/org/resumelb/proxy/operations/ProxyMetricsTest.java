@@ -1,5 +1,7 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.membership.ResumeReceiver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
-package org.resumelb.proxy;
+package org.resumelb.proxy.operations;
 
+import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.membership.ResumeReceiver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +68,7 @@ class StatusPageTest {
         StatusPage page = new StatusPage(pool, directory, metrics, counts, receiver, () -> oldest,
                 () -> Map.of("policy", "resume", "variance", 1.0, "secret", "hidden?"), () -> 2, Clock.systemUTC());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        page.write(out, 1);
+        page.write(out, 1, false);
         JsonNode s = new ObjectMapper().readTree(out.toByteArray());
 
         assertEquals("resume", s.get("policy").asText());
@@ -108,7 +111,7 @@ class StatusPageTest {
 
     private void push(Resume r) {
         byte[] body = CODEC.encode(r);
-        assertEquals(204, receiver.receive(body, ResumeCodec.sign(KEY, body)).status());
+        assertEquals(204, receiver.receive(body, Protocol.sign(KEY, body)).status());
     }
 
     private static List<JsonNode> list(JsonNode array) {

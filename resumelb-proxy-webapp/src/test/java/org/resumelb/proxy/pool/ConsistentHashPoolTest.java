@@ -23,7 +23,7 @@ class ConsistentHashPoolTest {
     private static Map<String, String> placement(Pool pool, int classes) {
         Map<String, String> where = new HashMap<>();
         for (int c = 0; c < classes; c++) {
-            where.put("site-" + c, WorkerPoolTest.acquireAndRelease(pool, "site-" + c));
+            where.put("site-" + c, ResumePoolTest.acquireAndRelease(pool, "site-" + c));
         }
         return where;
     }

@@ -20,7 +20,7 @@ class PoolsTest {
             assertEquals(policy, pool.snapshot().policy());
             assertSame(settings, pool.settings());
         }
-        assertTrue(Pools.create("resume", settings) instanceof WorkerPool);
+        assertTrue(Pools.create("resume", settings) instanceof ResumePool);
     }
 
     @Test

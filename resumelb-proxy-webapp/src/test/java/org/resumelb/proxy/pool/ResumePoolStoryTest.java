@@ -24,14 +24,14 @@ import org.junit.jupiter.api.Test;
  * zc.resumelb's later pool.test does: this pool rejects an extra release,
  * because its backlog is always the sum over its workers.
  */
-class WorkerPoolStoryTest {
+class ResumePoolStoryTest {
 
-    private WorkerPool pool;
+    private ResumePool pool;
     private final Map<String, PoolWorker> handles = new HashMap<>();
 
     @BeforeEach
     void variance15BacklogHistory2UnskilledScoreHalf() {
-        pool = new WorkerPool(new PoolSettings(1.5, 0.5, 2, 1.25));
+        pool = new ResumePool(new PoolSettings(1.5, 0.5, 2, 1.25));
     }
 
     private List<String> get(String requestClass, int times) {

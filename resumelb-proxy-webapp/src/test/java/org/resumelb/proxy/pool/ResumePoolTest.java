@@ -13,13 +13,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The résumé pool's behaviours beyond the zc.resumelb story. */
-class WorkerPoolTest {
+class ResumePoolTest {
 
     private static final double EPS = 1e-12;
 
     @Test
     void decayedMeansFollowTheFormulasAfterThreeAcquiresAndARelease() {
-        WorkerPool pool = new WorkerPool(); // backlogHistory 9
+        ResumePool pool = new ResumePool(); // backlogHistory 9
         pool.update("a", null, Map.of());
         pool.update("b", null, Map.of()); // b joins at the LRU end: x goes to b, and stays
         PoolWorker w1 = pool.acquire("x");
@@ -62,7 +62,7 @@ class WorkerPoolTest {
 
     @Test
     void backlogHistoryChangedAtRunTimeChangesTheDecayOfTheNextEvents() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of());
         pool.settings(PoolSettings.DEFAULTS.withBacklogHistory(6));
         PoolWorker a = pool.acquire("x");
@@ -74,7 +74,7 @@ class WorkerPoolTest {
 
     @Test
     void theUnskilledScoreIsWhatAWorkerGetsForAClassItTakesWithoutAResume() {
-        WorkerPool pool = new WorkerPool(PoolSettings.DEFAULTS.withUnskilledScore(0.25));
+        ResumePool pool = new ResumePool(PoolSettings.DEFAULTS.withUnskilledScore(0.25));
         pool.update("a", "1.0", Map.of("x", 3.0));
         pool.release(pool.acquire("y"));
         PoolSnapshot snap = pool.snapshot();
@@ -85,7 +85,7 @@ class WorkerPoolTest {
 
     @Test
     void theNextResumeReplacesClassesGainedWithoutOne() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of());
         pool.release(pool.acquire("y"));
         assertTrue(pool.snapshot().classes().containsKey("y"));
@@ -96,7 +96,7 @@ class WorkerPoolTest {
 
     @Test
     void updateReplacesSkillsSoAClassFollowsTheNewResumes() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         assertTrue(pool.update("a", null, Map.of("x", 1.0)));
         assertTrue(pool.update("b", null, Map.of("x", 5.0)));
         assertEquals("b", acquireAndRelease(pool, "x"));
@@ -111,7 +111,7 @@ class WorkerPoolTest {
 
     @Test
     void aWorkerSkilledAtScoreZeroIsNeverPreferredButKeepsItsZero() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 0.0));
         pool.update("b", null, Map.of());
         pool.release(pool.acquire("w")); // b, the least recently used, is now the most
@@ -122,7 +122,7 @@ class WorkerPoolTest {
 
     @Test
     void resetSkillsForgetsOneResumeButKeepsTheWorker() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 5.0));
         pool.update("b", null, Map.of("x", 1.0));
         assertEquals("a", acquireAndRelease(pool, "x"));
@@ -135,7 +135,7 @@ class WorkerPoolTest {
 
     @Test
     void resetAllSkillsEmptiesEveryResume() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 5.0));
         pool.update("b", null, Map.of("y", 1.0));
         pool.resetAllSkills();
@@ -147,7 +147,7 @@ class WorkerPoolTest {
 
     @Test
     void releasingARemovedWorkerLowersOnlyItsOwnBacklog() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 1.0));
         pool.update("b", null, Map.of("y", 1.0));
         PoolWorker a1 = pool.acquire("x");
@@ -175,7 +175,7 @@ class WorkerPoolTest {
 
     @Test
     void releasingMoreOftenThanAcquiredIsRejectedAndChangesNothing() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of());
         PoolWorker a = pool.acquire("x");
         pool.release(a);
@@ -188,8 +188,8 @@ class WorkerPoolTest {
 
     @Test
     void aWorkerOfAnotherPoolIsRejected() {
-        WorkerPool one = new WorkerPool();
-        WorkerPool other = new WorkerPool();
+        ResumePool one = new ResumePool();
+        ResumePool other = new ResumePool();
         one.update("a", null, Map.of());
         other.update("a", null, Map.of());
         PoolWorker a = one.acquire("x");
@@ -200,7 +200,7 @@ class WorkerPoolTest {
 
     @Test
     void anInvalidResumeIsRejectedAndChangesNothing() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 1.0));
         Map<String, Double> negative = Map.of("x", 2.0, "y", -1.0);
         IllegalArgumentException e =
@@ -219,7 +219,7 @@ class WorkerPoolTest {
 
     @Test
     void theEmptyClassIsAClassLikeAnyOther() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("", 3.0));
         pool.update("b", null, Map.of());
         assertEquals("a", acquireAndRelease(pool, ""));
@@ -227,7 +227,7 @@ class WorkerPoolTest {
 
     @Test
     void removingTheLastWorkerLeavesAnEmptyPoolThatAcceptsNewWorkers() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 1.0));
         PoolWorker a = pool.acquire("x");
         pool.remove("a");
@@ -242,7 +242,7 @@ class WorkerPoolTest {
 
     @Test
     void theSnapshotListsWorkersByUrlAndSkilledWorkersBestFirst() {
-        WorkerPool pool = new WorkerPool();
+        ResumePool pool = new ResumePool();
         pool.update("c", null, Map.of("x", 1.0));
         pool.update("a", null, Map.of("x", 3.0));
         pool.update("b", null, Map.of("x", 2.0));

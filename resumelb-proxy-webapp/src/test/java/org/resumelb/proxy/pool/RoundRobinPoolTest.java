@@ -42,7 +42,7 @@ class RoundRobinPoolTest {
         }
         Map<String, Integer> counts = new TreeMap<>();
         for (int i = 0; i < 5 * 4 + 3; i++) {
-            counts.merge(WorkerPoolTest.acquireAndRelease(pool, "x"), 1, Integer::sum);
+            counts.merge(ResumePoolTest.acquireAndRelease(pool, "x"), 1, Integer::sum);
             int min = counts.size() < 5 ? 0 : counts.values().stream().min(Integer::compare).get();
             int max = counts.values().stream().max(Integer::compare).get();
             assertTrue(max - min <= 1, counts.toString());
@@ -54,9 +54,9 @@ class RoundRobinPoolTest {
         RoundRobinPool pool = new RoundRobinPool();
         pool.update("a", null, Map.of());
         pool.update("b", null, Map.of());
-        WorkerPoolTest.acquireAndRelease(pool, "x");
+        ResumePoolTest.acquireAndRelease(pool, "x");
         pool.update("c", null, Map.of());
-        assertEquals("c", WorkerPoolTest.acquireAndRelease(pool, "x"));
+        assertEquals("c", ResumePoolTest.acquireAndRelease(pool, "x"));
         assertEquals("round-robin", pool.policy());
     }
 }

@@ -1,0 +1,189 @@
+package org.resumelb.proxy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+
+import org.resumelb.agent.Log;
+import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeLimits;
+import org.resumelb.proxy.config.ProxySettings;
+import org.resumelb.proxy.config.RuntimeSettings;
+import org.resumelb.proxy.membership.ResumeReceiver;
+import org.resumelb.proxy.membership.StaticWorkerPuller;
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.operations.Admin;
+import org.resumelb.proxy.operations.ClassCounts;
+import org.resumelb.proxy.operations.Operations;
+import org.resumelb.proxy.operations.OperationsEndpoints;
+import org.resumelb.proxy.operations.ProxyMetrics;
+import org.resumelb.proxy.operations.StatusPage;
+import org.resumelb.proxy.pool.SwitchablePool;
+import org.resumelb.proxy.route.RetryPolicy;
+import org.resumelb.proxy.route.Router;
+import org.resumelb.proxy.route.WaitingRoom;
+
+/**
+ * The load balancer without HTTP plumbing: every part built from the
+ * settings and wired together, started and stopped as one. The servlet
+ * creates one in {@code init} and closes it in {@code destroy}; tests, the
+ * demo and the benchmarks build one directly.
+ *
+ * <pre>
+ *   résumé pushes ──▶ ResumeReceiver ──▶ WorkerDirectory ──▶ SwitchablePool (policy)
+ *   static workers ──▶ StaticWorkerPuller ──┘        │ joins        ▲ acquire / release
+ *                                                    ▼              │
+ *   client request ──▶ Router (classify, lease) ◀── WaitingRoom     │
+ *                        └──────────────────────────────────────────┘
+ *   operations: Operations ─▶ OperationsEndpoints ─▶ StatusPage, ProxyMetrics, Admin
+ * </pre>
+ *
+ * <p>Thread-safety: every part is thread-safe on its own (each states its
+ * contract); this class only holds final references to them after
+ * construction, so it is safely shared.
+ */
+public final class LoadBalancer implements AutoCloseable {
+
+    private static final Log LOG = Log.get(LoadBalancer.class);
+
+    private final ProxySettings settings;
+    private final SwitchablePool pool;
+    private final WorkerDirectory directory;
+    private final ResumeReceiver receiver;
+    private final Admin admin;
+    private final ProxyMetrics metrics;
+    private final ClassCounts classCounts;
+    private final StatusPage statusPage;
+    private final Router router;
+    private final WaitingRoom waitingRoom;
+    private final OperationsEndpoints endpoints;
+    private final StaticWorkerPuller puller;
+    /** Timeouts of the waiting room and the static pulls. */
+    private final ScheduledThreadPoolExecutor timer;
+
+    /**
+     * Builds and starts a load balancer.
+     *
+     * @throws ConfigException when the settings file holds invalid settings (naming the file and the setting)
+     */
+    public static LoadBalancer start(ProxySettings settings) {
+        return new LoadBalancer(settings, Clock.systemUTC());
+    }
+
+    private LoadBalancer(ProxySettings settings, Clock clock) {
+        this.settings = settings;
+        RuntimeSettings runtime = runtimeSettings(settings);
+        ResumeCodec codec = new ResumeCodec(ResumeLimits.DEFAULT);
+        pool = new SwitchablePool(runtime.policy(), runtime.pool());
+        directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), clock, settings.singleVersion());
+        receiver = new ResumeReceiver(codec, settings.secret(), settings.insecure(), directory);
+        admin = new Admin(settings.secret(), settings.maxSkew(), clock, pool, directory, settings.settingsFile(), runtime);
+        timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = Executors.defaultThreadFactory().newThread(r);
+            t.setName("resumelb-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        waitingRoom = new WaitingRoom(settings.queueTimeout(), settings.maxQueued(), timer, () -> pool.size() > 0);
+        directory.onJoin(waitingRoom::open);
+        metrics = new ProxyMetrics(pool, directory, receiver, waitingRoom::waiting);
+        classCounts = new ClassCounts(settings.maxClasses());
+        router = new Router(settings.classifier(), pool, directory, metrics, classCounts,
+                new RetryPolicy(settings.retryMethods(), settings.maxRetries()));
+        statusPage = new StatusPage(pool, directory, metrics, classCounts, receiver, router::oldestInFlight, this::settingsInForce,
+                waitingRoom::waiting, clock);
+        endpoints = new OperationsEndpoints(new Operations(settings.prefix(), settings.adminAllow()), statusPage, metrics, admin, receiver);
+        if (settings.workers().isEmpty()) {
+            puller = null;
+        } else {
+            puller = new StaticWorkerPuller(settings.workers(), settings.pullInterval(), directory, codec);
+            puller.start(timer);
+        }
+        if (settings.secret() == null && settings.insecure()) {
+            LOG.warn("ResumeLB: INSECURE MODE, unsigned résumé pushes are accepted: anyone who reaches {}/resumes can steer traffic",
+                    settings.prefix());
+        }
+    }
+
+    /** The run-time settings: web.xml's, overridden by the settings file when there is one. */
+    private static RuntimeSettings runtimeSettings(ProxySettings settings) {
+        RuntimeSettings runtime = settings.runtime();
+        if (settings.settingsFile() == null || !Files.exists(settings.settingsFile())) {
+            return runtime;
+        }
+        try {
+            RuntimeSettings saved = runtime.load(settings.settingsFile());
+            LOG.warn("ResumeLB run-time settings from {} override web.xml: {}", settings.settingsFile(), saved.asMap());
+            return saved;
+        } catch (IOException | IllegalArgumentException e) {
+            String problem = e instanceof IllegalArgumentException && e.getCause() != null ? e.getCause().getMessage() : e.toString();
+            throw new ConfigException("settingsFile", settings.settingsFile().toString(), problem
+                    + " (fix or remove the file; its previous version is " + RuntimeSettings.backup(settings.settingsFile()) + ")");
+        }
+    }
+
+    /** The settings in force: those read at start, with the run-time ones as they are now. */
+    public Map<String, Object> settingsInForce() {
+        Map<String, Object> all = new TreeMap<>(settings.inForce());
+        all.putAll(admin.inForce().asMap());
+        all.put("settingsFile", settings.settingsFile() == null ? null : settings.settingsFile().toString());
+        return all;
+    }
+
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    public SwitchablePool pool() {
+        return pool;
+    }
+
+    public WorkerDirectory directory() {
+        return directory;
+    }
+
+    public ResumeReceiver receiver() {
+        return receiver;
+    }
+
+    public Admin admin() {
+        return admin;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public StatusPage statusPage() {
+        return statusPage;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public WaitingRoom waitingRoom() {
+        return waitingRoom;
+    }
+
+    public OperationsEndpoints endpoints() {
+        return endpoints;
+    }
+
+    /** Stops pulling, turns waiting requests away and forgets every worker. */
+    @Override
+    public void close() {
+        if (puller != null) {
+            puller.close();
+        }
+        waitingRoom.close();
+        directory.close();
+        timer.shutdownNow();
+    }
+}
