@@ -19,7 +19,7 @@ import org.resumelb.agent.skill.SkillTracker;
 
 /**
  * The filter's per-request cost on the worker: one {@link SkillTracker#record}
- * (the decayed per-class timing of DESIGN.md) with the filter's defaults
+ * (the decayed per-class timing of SkillTracker) with the filter's defaults
  * (history 100, 10,000 classes at most), over 1000 classes, from 1 and 4 threads.
  */
 @State(Scope.Benchmark)

@@ -14,7 +14,7 @@ import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.Settings;
 
 /**
- * The worker side's settings (DESIGN.md, "Configuration", filter), read and
+ * The worker side's settings (README, "The filter"), read and
  * validated once at start-up. An invalid value throws {@link ConfigException}
  * naming the setting, the value and what is accepted.
  *

@@ -12,7 +12,7 @@ import jakarta.servlet.ServletContext;
 /**
  * The servlet config Jetty's {@code ProxyServlet} reads its own init-params
  * from ({@code timeout}, {@code maxThreads}…): ours, validated by
- * {@link org.resumelb.proxy.config.ProxySettings} (so a bad value names the
+ * {@link org.resumelb.proxy.ProxySettings} (so a bad value names the
  * setting, whatever source it came from), over the container's. Immutable.
  */
 final class JettyProxyConfig implements ServletConfig {

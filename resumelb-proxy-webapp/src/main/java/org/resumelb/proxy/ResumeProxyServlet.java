@@ -23,7 +23,6 @@ import org.resumelb.agent.Log;
 import org.resumelb.agent.classify.ServletRequestView;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.protocol.Protocol;
-import org.resumelb.proxy.config.ProxySettings;
 import org.resumelb.proxy.route.Failure;
 import org.resumelb.proxy.route.Lease;
 

@@ -1,7 +1,7 @@
 package org.resumelb.proxy;
 
 import org.resumelb.agent.protocol.Protocol;
-import org.resumelb.proxy.config.RuntimeSettings;
+import org.resumelb.proxy.operations.RuntimeSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

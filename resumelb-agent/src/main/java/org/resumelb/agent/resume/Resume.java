@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * A worker's résumé (wire protocol version
- * {@link org.resumelb.agent.protocol.Protocol#VERSION}, DESIGN.md): what it is good at,
+ * {@link org.resumelb.agent.protocol.Protocol#VERSION}, docs/protocol.md): what it is good at,
  * as requests per second per request class, plus who it is and whether it is
  * draining. Immutable; {@code skills} is an unmodifiable copy.
  *

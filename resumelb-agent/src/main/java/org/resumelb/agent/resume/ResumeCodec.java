@@ -21,7 +21,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import org.resumelb.agent.protocol.Protocol;
 
 /**
- * The résumé wire format (DESIGN.md, "Wire protocol (version 1)"): JSON,
+ * The résumé wire format (docs/protocol.md): JSON,
  * signed with HMAC-SHA256 over the raw body in the {@code X-ResumeLB-Signature}
  * header as {@code v1=<hex>} (the headers, paths and signature scheme are in
  * {@link Protocol}).

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A worker's measure of its own skill per request class: zc.resumelb's decayed
- * timing (DESIGN.md, "Worker side"). For a request of class c that took e
+ * timing (docs/protocol.md, "Scores"). For a request of class c that took e
  * seconds: {@code gen += 1; d = decay^(gen - rgen); rtime = rtime*d + e;
  * rcount = rcount*d + 1; skill = rcount / rtime} (requests per second), with
  * {@code decay = 1 - 1/history}. Every {@code history} generations classes not

@@ -13,7 +13,7 @@ import org.resumelb.agent.resume.ResumeException;
  * without the servlet around it: the signature is verified first, then the
  * document is parsed and validated, then replay and staleness are checked and
  * the pool updated by the {@link WorkerDirectory}. Any rejection leaves the
- * pool exactly as it was. Answers follow DESIGN.md: 204 accepted, 400
+ * pool exactly as it was. Answers follow docs/protocol.md: 204 accepted, 400
  * malformed or invalid, 401 missing or wrong signature (or no secret
  * configured), 409 replayed or stale, 413 too large.
  *

@@ -1,7 +1,6 @@
 package org.resumelb.proxy.operations;
 
 import org.resumelb.proxy.membership.WorkerDirectory;
-import org.resumelb.proxy.config.RuntimeSettings;
 import org.resumelb.agent.protocol.Protocol;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

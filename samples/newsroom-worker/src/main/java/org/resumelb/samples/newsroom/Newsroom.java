@@ -8,7 +8,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
- * The "newsroom" workload of DESIGN.md: {@code sites} newspaper sites of
+ * The "newsroom" workload: {@code sites} newspaper sites of
  * {@code objectsPerSite} objects each. A request for a site touches
  * {@code objectsPerRequest} objects drawn around that site's first objects
  * (half-normal, standard deviation {@code spread}), so each site has a hot set.

@@ -1,4 +1,4 @@
-package org.resumelb.proxy.config;
+package org.resumelb.proxy.operations;
 
 import java.io.IOException;
 import java.math.BigDecimal;

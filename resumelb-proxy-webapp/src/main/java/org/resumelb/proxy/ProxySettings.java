@@ -1,4 +1,4 @@
-package org.resumelb.proxy.config;
+package org.resumelb.proxy;
 
 import java.net.URI;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.operations.AdminAccess;
+import org.resumelb.proxy.operations.RuntimeSettings;
 
 /**
  * The load balancer's settings, read and validated once when it starts; an

@@ -1,4 +1,4 @@
-package org.resumelb.proxy.config;
+package org.resumelb.proxy.operations;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
