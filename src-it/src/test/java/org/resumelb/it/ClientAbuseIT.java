@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -30,38 +29,28 @@ class ClientAbuseIT {
 
     static final long UPLOAD = 256L * 1024 * 1024;
 
+    Fleet fleet;
     HttpClient client;
-    ContainerProcess proxy;
     WorkerProcess worker;
 
     @BeforeEach
     void start() throws Exception {
-        client = new HttpClient();
-        client.start();
-        proxy = ContainerProcess.start(ContainerProcess.Kind.JETTY, "abuse-proxy", It.freePort(), It.war("resumelb-proxy-webapp"),
-                Map.of("RESUMELB_SECRET", It.SECRET), List.of("-Xmx64m"));
-        proxy.awaitDeployed(client, "/_resumelb/resumes", 90_000);
-        worker = WorkerProcess.start("abuse-w1", 0, List.of(proxy.url()));
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (get("warm.example").getStatus() != 200) {
-            assertTrue(System.currentTimeMillis() < deadline, "worker joined");
-            It.sleep(100);
-        }
+        fleet = new Fleet("abuse-w", 64);
+        client = fleet.client;
+        fleet.addContainerProxy("abuse-proxy", List.of("-Xmx64m"));
+        worker = fleet.addWorker();
+        fleet.awaitWorkers();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (worker != null) {
-            worker.close();
+        if (fleet != null) {
+            fleet.close();
         }
-        if (proxy != null) {
-            proxy.close();
-        }
-        client.stop();
     }
 
     ContentResponse get(String host) throws Exception {
-        return client.newRequest(proxy.url() + "/page").headers(h -> h.put(HttpHeader.HOST, host)).timeout(30, TimeUnit.SECONDS).send();
+        return fleet.request("/page", host).timeout(30, TimeUnit.SECONDS).send();
     }
 
     /** Zeros, {@code size} bytes of them, never held in memory. */
@@ -94,7 +83,7 @@ class ClientAbuseIT {
     @Test
     void aLargeUploadStreamsThroughASmallHeap() throws Exception {
         long start = System.nanoTime();
-        ContentResponse r = client.POST(proxy.url() + "/upload")
+        ContentResponse r = client.POST(fleet.url() + "/upload")
                 .headers(h -> h.put(HttpHeader.HOST, "uploads.example"))
                 .body(new InputStreamRequestContent("application/octet-stream", zeros(UPLOAD)) {
                     @Override
@@ -115,8 +104,8 @@ class ClientAbuseIT {
     @Test
     void spoofedInternalHeadersNeverReachTheWorker() throws Exception {
         for (int i = 0; i < 20; i++) {
-            var r = client.newRequest(proxy.url() + "/page")
-                    .headers(h -> h.put(HttpHeader.HOST, "real.example").put("X-ResumeLB-Class", "spoofed-class")
+            var r = fleet.request("/page", "real.example")
+                    .headers(h -> h.put("X-ResumeLB-Class", "spoofed-class")
                             .put("X-ResumeLB-Signature", "v1=00"))
                     .timeout(30, TimeUnit.SECONDS).send();
             assertEquals(200, r.getStatus());
@@ -132,7 +121,7 @@ class ClientAbuseIT {
     @Test
     void aSlowClientDoesNotHoldUpOthers() throws Exception {
         AsyncRequestContent trickle = new AsyncRequestContent("application/octet-stream");
-        CompletableFuture<ContentResponse> slow = new CompletableResponseListener(client.POST(proxy.url() + "/slow-upload")
+        CompletableFuture<ContentResponse> slow = new CompletableResponseListener(client.POST(fleet.url() + "/slow-upload")
                 .headers(h -> h.put(HttpHeader.HOST, "slow.example"))
                 .body(trickle)
                 .timeout(60, TimeUnit.SECONDS)).send();

@@ -10,14 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import javax.imageio.ImageIO;
 
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,28 +29,18 @@ import org.junit.jupiter.api.Test;
  */
 class DashboardIT {
 
-    HttpClient client;
-    ProxyNode proxy;
-    final List<WorkerProcess> workers = new ArrayList<>();
+    Fleet fleet;
 
     @BeforeEach
     void start() throws Exception {
-        client = new HttpClient();
-        client.start();
-        proxy = new ProxyNode(0, Map.of());
-        for (int i = 1; i <= 2; i++) {
-            workers.add(WorkerProcess.start("dash-w" + i, 0, List.of(proxy.url())));
-        }
-        proxy.awaitWorkers(Set.of(workers.get(0).url(), workers.get(1).url()), 30_000);
+        fleet = Fleet.start("dash-w", 2, 64);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (WorkerProcess w : workers) {
-            w.close();
+        if (fleet != null) {
+            fleet.close();
         }
-        proxy.close();
-        client.stop();
     }
 
     static String chromium() throws Exception {
@@ -84,22 +71,21 @@ class DashboardIT {
         String chromium = chromium();
         for (int i = 0; i < 60; i++) {
             String host = (i % 3 == 0 ? "busy" : "site-" + (i % 5)) + ".news";
-            assertEquals(200, client.newRequest(proxy.url() + "/story/" + i).headers(h -> h.put(HttpHeader.HOST, host))
-                    .timeout(20, TimeUnit.SECONDS).send().getStatus());
+            assertEquals(200, fleet.request("/story/" + i, host).send().getStatus());
         }
         Path target = Path.of("target");
         Path profile = Files.createTempDirectory(target, "chromium-profile");
         List<String> common = List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,900",
                 "--virtual-time-budget=8000");
-        String url = proxy.url() + "/_resumelb/";
+        String url = fleet.url() + "/_resumelb/";
 
         List<String> dump = new ArrayList<>(common);
         dump.addAll(List.of("--dump-dom", url));
         long t0 = System.nanoTime();
         String dom = run(dump, It.logs().resolve("chromium-dom.log"));
         System.out.printf("dashboard rendered by %s in %.1f s, %d bytes of DOM%n", chromium, (System.nanoTime() - t0) / 1e9, dom.length());
-        for (WorkerProcess w : workers) {
+        for (WorkerProcess w : fleet.workers()) {
             assertTrue(dom.contains("data-worker=\"" + w.url() + "\""), "worker " + w.url() + " on the rendered page:\n" + dom);
         }
         assertTrue(dom.contains("data-class=\"busy.news\""), "the busiest class on the rendered page");

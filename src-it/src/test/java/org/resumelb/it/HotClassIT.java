@@ -3,12 +3,9 @@ package org.resumelb.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.eclipse.jetty.client.BufferingResponseListener;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.StringRequestContent;
-import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,29 +35,18 @@ class HotClassIT {
     static final double OTHER_RATE = 10.0;
     static final long PHASE_MILLIS = 12_000;
 
-    HttpClient client;
-    ProxyNode proxy;
-    final List<WorkerProcess> workers = new ArrayList<>();
+    Fleet fleet;
 
     @BeforeEach
     void start() throws Exception {
-        client = new HttpClient();
-        client.setMaxConnectionsPerDestination(256);
-        client.start();
-        proxy = new ProxyNode(0, Map.of());
-        for (int i = 1; i <= 4; i++) {
-            workers.add(WorkerProcess.start("hot-w" + i, 0, List.of(proxy.url())));
-        }
-        proxy.awaitWorkers(Set.of(workers.get(0).url(), workers.get(1).url(), workers.get(2).url(), workers.get(3).url()), 30_000);
+        fleet = Fleet.start("hot-w", 4, 256);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (WorkerProcess w : workers) {
-            w.close();
+        if (fleet != null) {
+            fleet.close();
         }
-        proxy.close();
-        client.stop();
     }
 
     record Phase(Histogram others, Histogram hot, Map<String, Long> hotWorkers, long errors) {
@@ -99,8 +84,7 @@ class HotClassIT {
             String host = isHot ? "hot.news" : "site-" + n.site() + ".news";
             long t0 = System.nanoTime();
             inFlight.incrementAndGet();
-            client.POST(proxy.url() + "/write?delay=50")
-                    .headers(h -> h.put(HttpHeader.HOST, host))
+            fleet.request("/write?delay=50", host).method(HttpMethod.POST)
                     .body(new StringRequestContent("x"))
                     .timeout(30, TimeUnit.SECONDS)
                     .send(new BufferingResponseListener() {

@@ -1,13 +1,12 @@
 package org.resumelb.it;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** What the integration tests share: the secret, the WARs, ports, logs, reflection on a deployed webapp. */
+/** What the integration tests share: the secret, the WARs, ports, logs. */
 final class It {
 
     static final String SECRET = "integration-test-secret-0123456789";
@@ -33,17 +32,6 @@ final class It {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
-        }
-    }
-
-    /** Calls a no-argument method by name (objects of the deployed webapp live in its own class loader). */
-    static Object call(Object target, String method) {
-        try {
-            Method m = target.getClass().getMethod(method);
-            m.setAccessible(true);
-            return m.invoke(target);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot call " + method + " on " + target.getClass(), e);
         }
     }
 

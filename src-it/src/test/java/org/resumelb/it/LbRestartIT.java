@@ -3,17 +3,11 @@ package org.resumelb.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,29 +20,22 @@ import org.junit.jupiter.api.Test;
 class LbRestartIT {
 
     static final int SITES = 12;
-    HttpClient client;
-    final List<WorkerProcess> workers = new ArrayList<>();
-    final List<ProxyNode> proxies = new ArrayList<>();
+    Fleet fleet;
 
     @BeforeEach
     void start() throws Exception {
-        client = new HttpClient();
-        client.start();
+        fleet = new Fleet();
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (WorkerProcess w : workers) {
-            w.close();
+        if (fleet != null) {
+            fleet.close();
         }
-        for (ProxyNode p : proxies) {
-            p.close();
-        }
-        client.stop();
     }
 
     String workerFor(ProxyNode proxy, String site) throws Exception {
-        var r = client.newRequest(proxy.url() + "/article").headers(h -> h.put(HttpHeader.HOST, site)).timeout(20, TimeUnit.SECONDS).send();
+        var r = fleet.get(proxy, site);
         assertEquals(200, r.getStatus(), r.getContentAsString());
         return r.getHeaders().get("X-Worker");
     }
@@ -64,28 +51,25 @@ class LbRestartIT {
         return last;
     }
 
-    Set<String> urls() {
-        return workers.stream().map(WorkerProcess::url).collect(Collectors.toSet());
+    void addWorkers(int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            fleet.addWorker();
+        }
+        fleet.awaitWorkers();
     }
 
     @Test
     void aRestartedLoadBalancerRelearnsSkillsWithinAHeartbeatAndRoutesAsBefore() throws Exception {
-        ProxyNode proxy = new ProxyNode(0, Map.of());
-        proxies.add(proxy);
+        ProxyNode proxy = fleet.addProxy(0);
         int port = proxy.port();
-        for (int i = 1; i <= 3; i++) {
-            workers.add(WorkerProcess.start("w" + i, 0, List.of(proxy.url())));
-        }
-        proxy.awaitWorkers(urls(), 20_000);
+        addWorkers(3);
         Map<String, String> before = warm(proxy, 15);
         It.sleep(1_500); // résumés with every site reach the proxy
         Map<String, Map<String, Double>> skillsBefore = proxy.skills();
 
-        proxy.close();
-        proxies.remove(proxy);
+        fleet.stopProxy(proxy);
         long restartedAt = System.nanoTime();
-        ProxyNode restarted = new ProxyNode(port, Map.of());
-        proxies.add(restarted);
+        ProxyNode restarted = fleet.addProxy(port);
         long startupMillis = (System.nanoTime() - restartedAt) / 1_000_000;
         long relearned = -1;
         while (System.nanoTime() - restartedAt < TimeUnit.SECONDS.toNanos(15)) {
@@ -112,15 +96,9 @@ class LbRestartIT {
 
     @Test
     void twoLoadBalancersFedByTheSameWorkersRouteAClassToTheSameWorker() throws Exception {
-        ProxyNode one = new ProxyNode(0, Map.of());
-        ProxyNode two = new ProxyNode(0, Map.of());
-        proxies.add(one);
-        proxies.add(two);
-        for (int i = 1; i <= 3; i++) {
-            workers.add(WorkerProcess.start("w" + i, 0, List.of(one.url(), two.url())));
-        }
-        one.awaitWorkers(urls(), 20_000);
-        two.awaitWorkers(urls(), 20_000);
+        ProxyNode one = fleet.addProxy(0);
+        ProxyNode two = fleet.addProxy(0);
+        addWorkers(3);
         Map<String, String> viaOne = warm(one, 15);
         It.sleep(1_500); // the workers' résumés reach both
         Map<String, String> viaTwo = new HashMap<>();

@@ -1,11 +1,10 @@
 package org.resumelb.it;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
@@ -15,13 +14,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The real proxy WAR deployed in embedded Jetty on a loopback port, configured
- * only through context-params. Its pool is read through the deployed webapp's
- * own objects (reflection: they live in the webapp's class loader).
+ * only through context-params. Its pool is read as an operator reads it, from
+ * its public status ({@link ProxyStatus}).
  */
 final class ProxyNode implements AutoCloseable {
 
     private final Server server;
-    private final WebAppContext app;
     private final int port;
 
     ProxyNode(int port, Map<String, String> params) throws Exception {
@@ -31,7 +29,7 @@ final class ProxyNode implements AutoCloseable {
         connector.setPort(port);
         connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
-        app = new WebAppContext();
+        WebAppContext app = new WebAppContext();
         app.setContextPath("/");
         app.setWar(It.war("resumelb-proxy-webapp").toString());
         Map<String, String> all = new HashMap<>(Map.of("secret", It.SECRET, "queueTimeout", "5s", "timeout", "15s"));
@@ -53,56 +51,38 @@ final class ProxyNode implements AutoCloseable {
         return port;
     }
 
-    private Object directory() {
-        Object d = app.getServletContext().getAttribute("org.resumelb.proxy.WorkerDirectory");
-        if (d == null) {
-            throw new IllegalStateException("proxy not started");
-        }
-        return d;
+    /** The proxy's public status, without the class list. */
+    private ProxyStatus status() {
+        return ProxyStatus.read(url());
     }
 
     /** URLs of the workers in the pool. */
     Set<String> liveWorkers() {
-        return new TreeSet<>(((Map<?, ?>) It.call(directory(), "live")).keySet().stream().map(String::valueOf).toList());
+        return status().liveWorkers();
     }
 
     /** Departed workers and why (DRAINING, EJECTED, EXPIRED). */
     Map<String, String> departed() {
-        Map<String, String> out = new TreeMap<>();
-        ((Map<?, ?>) It.call(directory(), "departed")).forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
-        return out;
+        return status().departed();
     }
 
-    Object pool() {
-        return It.call(directory(), "pool");
-    }
-
-    /** The pool's snapshot (a record of the webapp's class loader: compare with equals, print with toString). */
-    Object snapshot() {
-        return It.call(pool(), "snapshot");
-    }
-
-    /** Worker URL to its skills, as the pool has them. */
+    /** Worker URL to its résumé, as the pool has it (scores exact). */
     Map<String, Map<String, Double>> skills() {
-        Map<String, Map<String, Double>> out = new TreeMap<>();
-        for (Object w : (List<?>) It.call(snapshot(), "workers")) {
-            @SuppressWarnings("unchecked")
-            Map<String, Double> skills = (Map<String, Double>) It.call(w, "skills");
-            out.put((String) It.call(w, "url"), skills);
-        }
-        return out;
+        return ProxyStatus.withResumes(url()).resumes();
+    }
+
+    /** The pool's state as the status shows it, without what moves by itself (see {@link ProxyStatus#poolState}). */
+    JsonNode poolState() {
+        return ProxyStatus.full(url()).poolState();
     }
 
     /** Rejected pushes by reason, as the receiver counts them. */
     Map<String, Long> rejected() {
-        Object receiver = app.getServletContext().getAttribute("org.resumelb.proxy.ResumeReceiver");
-        Map<String, Long> out = new TreeMap<>();
-        ((Map<?, ?>) It.call(receiver, "rejected")).forEach((k, v) -> out.put(String.valueOf(k), ((Number) v).longValue()));
-        return out;
+        return status().rejected();
     }
 
     int backlog() {
-        return (Integer) It.call(pool(), "backlog");
+        return status().backlog();
     }
 
     /**
@@ -117,19 +97,6 @@ final class ProxyNode implements AutoCloseable {
             It.sleep(10);
         }
         return b;
-    }
-
-    /** Waits (bounded) until exactly these workers are live; returns the milliseconds waited. */
-    long awaitWorkers(Set<String> urls, long timeoutMillis) {
-        long start = System.nanoTime();
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (!liveWorkers().equals(new TreeSet<>(urls))) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("live workers " + liveWorkers() + ", expected " + urls);
-            }
-            It.sleep(10);
-        }
-        return (System.nanoTime() - start) / 1_000_000;
     }
 
     @Override

@@ -1,11 +1,19 @@
 package org.resumelb.samples.demo;
 
-import java.lang.reflect.Method;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
@@ -22,8 +30,11 @@ public final class DemoCluster implements AutoCloseable {
 
     public static final String SECRET = "demo-secret-not-for-production";
 
+    private static final Pattern LIVE_STATE = Pattern.compile("\"state\"\\s*:\\s*\"(?:active|standby)\"");
+
     private final Server proxy;
-    private final WebAppContext proxyApp;
+    /** Reads the load balancer's status (its own threads, not named {@code proxy-}: not counted by {@link #proxyCpuNanos}). */
+    private final HttpClient status = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Server> workers = new ArrayList<>();
     private final List<String> workerUrls = new ArrayList<>();
     private final Path workerWar;
@@ -41,8 +52,7 @@ public final class DemoCluster implements AutoCloseable {
         proxy = server("proxy", 200);
         ServerConnector proxyConnector = (ServerConnector) proxy.getConnectors()[0];
         proxyConnector.open();
-        proxyApp = webapp(proxyWar, Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s"));
-        proxy.setHandler(proxyApp);
+        proxy.setHandler(webapp(proxyWar, Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s")));
         proxy.start();
         this.lb = "http://127.0.0.1:" + proxyConnector.getLocalPort();
         this.workerWar = workerWar;
@@ -131,18 +141,33 @@ public final class DemoCluster implements AutoCloseable {
         return List.copyOf(workerUrls);
     }
 
-    /** How many workers the load balancer has accepted so far (read through the deployed webapp). */
+    /**
+     * How many workers the load balancer has accepted so far, read from its
+     * public status ({@code GET /_resumelb/status}, answered on loopback).
+     * Live workers are those listed as {@code active} or {@code standby};
+     * departed ones ({@code draining}, {@code ejected}, {@code expired}) are not
+     * counted. This module has no JSON library on its class path, so the
+     * states are counted in the text: the status is written by Jackson, which
+     * escapes every quote inside a string, so {@code "state":"active"} can only
+     * be a worker's field, never part of a name ({@code classes=0} leaves out
+     * the class list anyway).
+     */
     public int workersKnown() {
-        Object directory = proxyApp.getServletContext().getAttribute("org.resumelb.proxy.WorkerDirectory");
-        if (directory == null) {
-            return 0;
-        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create(lb + "/_resumelb/status?classes=0"))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        HttpResponse<String> response;
         try {
-            Method live = directory.getClass().getMethod("live");
-            return ((Map<?, ?>) live.invoke(directory)).size();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read the proxy's worker directory", e);
+            response = status.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the load balancer's status at " + request.uri(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + request.uri(), e);
         }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return (int) LIVE_STATE.matcher(response.body()).results().count();
     }
 
     /** Waits (at most {@code millis}) until every worker has joined the pool. */
