@@ -60,12 +60,15 @@ public class ResumeFilter implements Filter {
     @Override
     public void init(FilterConfig config) throws ServletException {
         ServletContext context = config.getServletContext();
-        Settings source = Settings.forServlet(config::getInitParameter, context::getInitParameter);
+        Settings source = Settings.forFilter(config);
         try {
             settings = WorkerSettings.read(source, context.getContextPath());
         } catch (IllegalArgumentException e) {
             LOG.error("ResumeLB filter not started: {}", e.getMessage());
             throw new ServletException(e.getMessage(), e);
+        }
+        for (String warning : settings.unknownSettings()) {
+            LOG.warn("{}", warning);
         }
         tracker = new SkillTracker(settings.history(), settings.maxSkillAge(), settings.maxClasses());
         classifier = settings.classifier();

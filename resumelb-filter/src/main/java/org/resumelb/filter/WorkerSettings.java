@@ -11,6 +11,7 @@ import java.util.Map;
 import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
 
 /**
@@ -33,14 +34,35 @@ import org.resumelb.agent.config.Settings;
  * @param classifier     the classifier used when no class header came
  * @param version        the application version reported, or null
  * @param traceLogger    logger name of the per-request trace records, or null when off
+ * @param inForce        the settings in force, secrets masked
+ * @param unknownSettings warnings, one a line, about the names found in the
+ *                       settings' sources that no setting of the filter reads
+ *                       ({@link Settings#unknownSettings}); no values shown
  */
 public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boolean insecure,
                              int history, int maxSkillAge, int maxClasses,
                              Duration resumeInterval, Duration heartbeat, Duration pushTimeout, Duration maxBackoff,
                              Path resumeFile, RequestClassifier classifier, String version, String traceLogger,
-                             Map<String, String> inForce) {
+                             Map<String, String> inForce, List<String> unknownSettings) {
 
+    /**
+     * Reads and validates the filter's settings from {@code s}, and lists the
+     * names its sources hold that the filter does not read
+     * ({@link SettingNames#FILTER}).
+     *
+     * @throws ConfigException naming the setting, the value and what is
+     *     accepted, and adding the warnings about unknown names (a misspelled
+     *     name is often why a setting is missing)
+     */
     public static WorkerSettings read(Settings s, String contextPath) {
+        try {
+            return readChecked(s, contextPath);
+        } catch (ConfigException e) {
+            throw e.withWarnings(s.unknownSettings(SettingNames.FILTER));
+        }
+    }
+
+    private static WorkerSettings readChecked(Settings s, String contextPath) {
         List<URI> lbs = s.urls("lb");
         String workerUrl = s.string("workerUrl", null);
         if (workerUrl != null) {
@@ -74,7 +96,8 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
         String version = s.string("version", null);
         String traceLogger = s.string("traceLogger", null);
         return new WorkerSettings(lbs, workerUrl, secret, insecure, history, maxSkillAge, maxClasses,
-                resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger, s.inForce());
+                resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger, s.inForce(),
+                s.unknownSettings(SettingNames.FILTER));
     }
 
     static String hostname() {

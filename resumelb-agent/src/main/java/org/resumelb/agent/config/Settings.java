@@ -8,12 +8,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletContext;
 
 /**
  * The one place where ResumeLB reads its settings, for the filter and the
@@ -25,39 +37,235 @@ import java.util.function.Function;
  * {@link ConfigException} naming the setting, the value and what is accepted.
  *
  * <p>Each value read is remembered (secrets masked) for status pages:
- * {@link #inForce()}. Instances are meant to be used by one thread during
- * start-up; {@link #inForce()} returns an immutable copy.
+ * {@link #inForce()}; each name asked for is remembered too ({@link #asked()}).
+ * {@link #unknownSettings} lists, as warnings, the names the sources hold that
+ * no setting reads (a misspelled {@code RESUMELB_POLCY} would otherwise be
+ * silently ignored). Instances are meant to be used by one thread during
+ * start-up; {@link #inForce()} and {@link #asked()} return immutable copies.
  */
 public final class Settings {
 
-    /** A lookup of raw values by setting name; returns null when absent. */
+    /**
+     * A lookup of raw values by setting name; returns null when absent. A plain
+     * lambda is enough to look values up; the default methods tell, for
+     * {@link #unknownSettings}, which names the source holds and how it writes
+     * them: a lambda holds no names it can tell, so it is never warned about.
+     */
     @FunctionalInterface
     public interface Source {
         String get(String name);
+
+        /** The names this source holds, as written in it (e.g. {@code RESUMELB_POLICY}); empty when it cannot tell. */
+        default Set<String> names() {
+            return Set.of();
+        }
+
+        /** How the setting {@code name} is written in this source: {@code workerTtl} is {@code RESUMELB_WORKER_TTL} in the environment. */
+        default String display(String name) {
+            return name;
+        }
+
+        /** What this source is called in a warning: "system property", "environment variable", "init-param", "context-param". */
+        default String label() {
+            return "setting";
+        }
+
+        /** Which of its unknown names are warned about. */
+        default Checking checking() {
+            return Checking.STRICT;
+        }
     }
+
+    /** Which names of a source {@link #unknownSettings} warns about. */
+    public enum Checking {
+        /** Every name that no setting of this side reads: our own servlet's or filter's init-params, the proxy WAR's context-params. */
+        STRICT,
+        /** Every name that no setting of either side reads: system properties and environment variables, shared in a JVM. */
+        SHARED,
+        /**
+         * Only names close to one of ours: the context-params of a webapp the
+         * filter is dropped into, most of which are the webapp's own business.
+         */
+        NEAR_MISSES
+    }
+
+    /** Names of ResumeLB's system properties and environment variables start with this, in any case, and a separator. */
+    private static final String PREFIX = "resumelb";
 
     private final List<Source> sources;
     private final Map<String, String> inForce = new LinkedHashMap<>();
+    private final Set<String> asked = new LinkedHashSet<>();
 
     public Settings(List<Source> sources) {
         this.sources = List.copyOf(sources);
     }
 
-    /** Settings of a servlet or filter: system properties, environment, init-params, context-params. */
+    /**
+     * Settings of a servlet or filter: system properties, environment,
+     * {@code initParams}, {@code contextParams}. Pass sources made by
+     * {@link #initParams} and {@link #contextParams} for their names to be
+     * checked; plain lambdas are read but not checked.
+     */
     public static Settings forServlet(Source initParams, Source contextParams) {
         return new Settings(List.of(systemProperties(), environment(), initParams, contextParams));
     }
 
+    /**
+     * Settings of one of our own servlets in our own WAR (the proxy): its
+     * init-params and the context-params, both {@link Checking#STRICT}.
+     */
+    public static Settings forServlet(ServletConfig config) {
+        return forServlet(initParams(config::getInitParameter, config::getInitParameterNames),
+                contextParams(config.getServletContext(), Checking.STRICT));
+    }
+
+    /**
+     * Settings of one of our own servlets in our own WAR (the proxy), given its
+     * init-params (as a {@code ServletRegistration} has them) and its context,
+     * whose context-params are {@link Checking#STRICT}.
+     */
+    public static Settings forServlet(Map<String, String> initParams, ServletContext context) {
+        return forServlet(initParams(initParams), contextParams(context, Checking.STRICT));
+    }
+
+    /**
+     * Settings of our filter in someone else's webapp: its init-params are
+     * {@link Checking#STRICT}, the webapp's context-params only warned about
+     * when close to one of ours ({@link Checking#NEAR_MISSES}).
+     */
+    public static Settings forFilter(FilterConfig config) {
+        return forServlet(initParams(config::getInitParameter, config::getInitParameterNames),
+                contextParams(config.getServletContext(), Checking.NEAR_MISSES));
+    }
+
+    /** The system properties {@code resumelb.<name>}, {@link Checking#SHARED}. */
     public static Source systemProperties() {
-        return name -> System.getProperty("resumelb." + name);
+        return new Described("system property", Checking.SHARED, name -> System.getProperty(PREFIX + "." + name),
+                () -> ours(System.getProperties().stringPropertyNames()), name -> PREFIX + "." + name);
     }
 
+    /** The properties {@code resumelb.<name>} of {@code properties}, as {@link #systemProperties()} reads System's. */
+    public static Source systemProperties(Properties properties) {
+        return new Described("system property", Checking.SHARED, name -> properties.getProperty(PREFIX + "." + name),
+                () -> ours(properties.stringPropertyNames()), name -> PREFIX + "." + name);
+    }
+
+    /** The environment variables {@code RESUMELB_<NAME>} ({@link #environmentName}), {@link Checking#SHARED}. */
     public static Source environment() {
-        return name -> System.getenv(environmentName(name));
+        return environment(System.getenv());
     }
 
+    /** The variables {@code RESUMELB_<NAME>} of {@code environment}, as {@link #environment()} reads the process's. */
+    public static Source environment(Map<String, String> environment) {
+        return new Described("environment variable", Checking.SHARED, name -> environment.get(environmentName(name)),
+                () -> ours(environment.keySet()), Settings::environmentName);
+    }
+
+    /** A map of values, whose keys are its names ({@link Checking#STRICT}, labelled "setting"). */
     public static Source of(Map<String, String> values) {
-        return values::get;
+        return new Described("setting", Checking.STRICT, values::get, values::keySet, name -> name);
+    }
+
+    /** The init-params of our servlet or filter ({@link Checking#STRICT}). */
+    public static Source initParams(Map<String, String> params) {
+        return new Described("init-param", Checking.STRICT, params::get, params::keySet, name -> name);
+    }
+
+    /** The init-params of our servlet or filter ({@link Checking#STRICT}), e.g. {@code config::getInitParameter, config::getInitParameterNames}. */
+    public static Source initParams(Function<String, String> get, Supplier<Enumeration<String>> names) {
+        return new Described("init-param", Checking.STRICT, get, () -> set(names.get()), name -> name);
+    }
+
+    /** The context-params of {@code context}. */
+    public static Source contextParams(ServletContext context, Checking checking) {
+        return contextParams(context::getInitParameter, context::getInitParameterNames, checking);
+    }
+
+    /**
+     * Context-params, checked as {@code checking} says. Dotted names are left
+     * alone, but for {@code resumelb.…}: they are the container's and
+     * libraries' parameters ({@code org.eclipse.jetty.…}), never ours.
+     */
+    public static Source contextParams(Function<String, String> get, Supplier<Enumeration<String>> names, Checking checking) {
+        return new Described("context-param", checking, get, () -> {
+            Set<String> all = set(names.get());
+            all.removeIf(n -> n.indexOf('.') >= 0 && !prefixed(n));
+            return all;
+        }, name -> name);
+    }
+
+    /** A source with the names it holds, as the factories above make them. */
+    private static final class Described implements Source {
+        private final String label;
+        private final Checking checking;
+        private final Function<String, String> get;
+        private final Supplier<? extends Collection<String>> names;
+        private final UnaryOperator<String> display;
+
+        Described(String label, Checking checking, Function<String, String> get, Supplier<? extends Collection<String>> names,
+                  UnaryOperator<String> display) {
+            this.label = label;
+            this.checking = checking;
+            this.get = get;
+            this.names = names;
+            this.display = display;
+        }
+
+        @Override
+        public String get(String name) {
+            return get.apply(name);
+        }
+
+        @Override
+        public Set<String> names() {
+            Collection<String> n = names.get();
+            return n == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(n));
+        }
+
+        @Override
+        public String display(String name) {
+            return display.apply(name);
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+
+        @Override
+        public Checking checking() {
+            return checking;
+        }
+    }
+
+    private static Set<String> set(Enumeration<String> names) {
+        Set<String> set = new TreeSet<>();
+        if (names != null) {
+            while (names.hasMoreElements()) {
+                set.add(names.nextElement());
+            }
+        }
+        return set;
+    }
+
+    /** Names with our prefix, in any case: {@code resumelb.x}, {@code RESUMELB_X}, and slips like {@code ResumeLB-x}. */
+    private static Set<String> ours(Collection<String> names) {
+        Set<String> set = new TreeSet<>();
+        for (String n : names) {
+            if (prefixed(n)) {
+                set.add(n);
+            }
+        }
+        return set;
+    }
+
+    private static boolean prefixed(String name) {
+        return name.length() > PREFIX.length() && name.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
+                && isSeparator(name.charAt(PREFIX.length()));
+    }
+
+    private static boolean isSeparator(char c) {
+        return c == '.' || c == '_' || c == '-';
     }
 
     /** {@code workerTtl} becomes {@code RESUMELB_WORKER_TTL}. */
@@ -73,8 +281,138 @@ public final class Settings {
         return b.toString();
     }
 
+    /**
+     * Warnings, one a line, for the names the sources hold that no setting of
+     * this side reads: {@code known} are this side's names (e.g.
+     * {@link SettingNames#PROXY}); a {@link Checking#SHARED} source's name is
+     * unknown only when {@link SettingNames#ALL} lacks it too. See
+     * {@link #unknownSettings(Set, Set)}.
+     */
+    public List<String> unknownSettings(Set<String> known) {
+        return unknownSettings(known, SettingNames.ALL);
+    }
+
+    /**
+     * Warnings, one a line, for the names the sources hold that no setting
+     * reads, in source order then by name, e.g. {@code ResumeLB ignores the
+     * environment variable RESUMELB_POLCY: no such setting; did you mean
+     * RESUMELB_POLICY?}. A name is unknown when it is not how its source
+     * writes one of {@code known} (or, for a {@link Checking#SHARED} source,
+     * one of {@code shared}). The suggestion, when one is close, is written as
+     * that source writes it; a {@link Checking#NEAR_MISSES} source's unknown
+     * names are warned about only when one is close. Values are never shown.
+     *
+     * <p>Close: the names compared in lower case without our
+     * {@code resumelb.}/{@code RESUMELB_} prefix and without {@code . _ -}
+     * ({@code RESUMELB_WORKERTTL}, {@code worker-ttl} and {@code workerTTL}
+     * are all {@code workerTtl}), then at a Damerau-Levenshtein distance of at
+     * most 2 or a quarter of the name's length, whichever is more (at most 1
+     * for names of up to 4 letters). For a {@link Checking#NEAR_MISSES}
+     * source, at most 1 for names of 5 letters or more, 2 from 10 letters.
+     */
+    public List<String> unknownSettings(Set<String> known, Set<String> shared) {
+        List<String> warnings = new ArrayList<>();
+        for (Source source : sources) {
+            Set<String> names;
+            try {
+                names = source.names();
+            } catch (RuntimeException e) { // a SecurityException, say: nothing to check
+                continue;
+            }
+            if (names == null || names.isEmpty()) {
+                continue;
+            }
+            Set<String> candidates = new TreeSet<>(known);
+            if (source.checking() == Checking.SHARED) {
+                candidates.addAll(shared);
+            }
+            Set<String> written = new LinkedHashSet<>();
+            for (String k : candidates) {
+                written.add(source.display(k));
+            }
+            for (String name : new TreeSet<>(names)) {
+                if (written.contains(name)) {
+                    continue;
+                }
+                String suggestion = closest(source, name, candidates);
+                if (suggestion == null && source.checking() == Checking.NEAR_MISSES) {
+                    continue;
+                }
+                warnings.add("ResumeLB ignores the " + source.label() + " " + name + ": no such setting"
+                        + (suggestion == null ? "" : "; did you mean " + source.display(suggestion) + "?"));
+            }
+        }
+        return Collections.unmodifiableList(warnings);
+    }
+
+    private static String closest(Source source, String name, Set<String> candidates) {
+        String key = key(name);
+        boolean nearMissesOnly = source.checking() == Checking.NEAR_MISSES;
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : candidates) {
+            String candidate = key(source.display(k));
+            int d = distance(key, candidate);
+            if (d < bestDistance && close(d, candidate.length(), nearMissesOnly)) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    private static boolean close(int distance, int length, boolean nearMissesOnly) {
+        if (distance == 0) {
+            return true;
+        }
+        int limit = nearMissesOnly ? (length >= 10 ? 2 : length >= 5 ? 1 : 0)
+                : length <= 4 ? 1 : Math.max(2, length / 4);
+        return distance <= limit;
+    }
+
+    /** A name as compared: lower case, without our prefix and without separators. */
+    static String key(String name) {
+        String s = prefixed(name) ? name.substring(PREFIX.length() + 1) : name;
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!isSeparator(c)) {
+                b.append(Character.toLowerCase(c));
+            }
+        }
+        return b.toString();
+    }
+
+    /** The Damerau-Levenshtein distance (optimal string alignment): edits, each of one character or a swap of two neighbours. */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    v = Math.min(v, d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+
+    /** The names asked for so far (by every getter, {@link #raw} included), in the order first asked. */
+    public Set<String> asked() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(asked));
+    }
+
     /** The raw value, trimmed, or null when no source sets it (a blank value counts as unset). */
     public String raw(String name) {
+        asked.add(name);
         for (Source s : sources) {
             String v = s.get(name);
             if (v != null && !v.isBlank()) {
@@ -283,7 +621,10 @@ public final class Settings {
         }
         byte[] secret = value.getBytes(StandardCharsets.UTF_8);
         if (secret.length < 16) {
-            throw new ConfigException(name, "***", "the secret is " + secret.length + " bytes; accepted: at least 16 bytes");
+            // The file's path is no secret, and the operator needs it to find the wrong file; its content is never shown.
+            throw inline == null
+                    ? new ConfigException(name, file, "the secret in this file is " + secret.length + " bytes; accepted: at least 16 bytes")
+                    : new ConfigException(name, "***", "the secret is " + secret.length + " bytes; accepted: at least 16 bytes");
         }
         inForce.put("secret", "***");
         return secret;

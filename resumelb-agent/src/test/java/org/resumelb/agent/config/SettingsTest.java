@@ -2,6 +2,7 @@ package org.resumelb.agent.config;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,8 @@ class SettingsTest {
         Files.writeString(file, "fedcba9876543210\n");
         assertArrayEquals("fedcba9876543210".getBytes(StandardCharsets.UTF_8), settings(Map.of("secretFile", file.toString())).secret());
         assertTrue(assertThrows(ConfigException.class, () -> settings(Map.of("secret", "short")).secret()).getMessage().contains("at least 16"));
+        String inlineMessage = assertThrows(ConfigException.class, () -> settings(Map.of("secret", "shortvalue")).secret()).getMessage();
+        assertTrue(inlineMessage.contains("'secret' = '***'") && !inlineMessage.contains("shortvalue"), inlineMessage);
         assertTrue(assertThrows(ConfigException.class, () -> settings(Map.of("secretFile", dir.resolve("none").toString())).secret())
                 .getMessage().contains("cannot read"));
         assertTrue(assertThrows(ConfigException.class, () -> settings(Map.of("secret", "0123456789abcdef", "secretFile", file.toString())).secret())
@@ -115,5 +118,16 @@ class SettingsTest {
         Settings d = settings(Map.of());
         assertEquals(6, d.parsed("policy", "resume", String::length, null));
         assertEquals("resume", d.inForce().get("policy"));
+    }
+
+    @Test
+    void aShortSecretFileIsNamedByItsPathNeverItsContent(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("wrong-secret");
+        Files.writeString(file, "tooshort\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> settings(Map.of("secretFile", file.toString())).secret());
+        assertEquals("secretFile", e.setting());
+        assertTrue(e.getMessage().contains("'secretFile' = '" + file + "'") && e.getMessage().contains("8 bytes")
+                && e.getMessage().contains("at least 16"), e.getMessage());
+        assertFalse(e.getMessage().contains("tooshort"), e.getMessage());
     }
 }

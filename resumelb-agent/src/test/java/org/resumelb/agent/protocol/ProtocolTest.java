@@ -9,21 +9,21 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodecTest;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
 
 class ProtocolTest {
 
-    static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
-    static final byte[] SECRET = "codec-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    static final ResumeCodec CODEC = ResumeCodecTest.CODEC;
+    static final byte[] SECRET = ResumeCodecTest.SECRET;
 
     static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return ResumeCodecTest.utf8(s);
     }
 
     static Resume sample() {
-        return new Resume("http://10.0.0.5:8080/app", "10.0.0.5:8080/app#6f1c", "2.3.1", 42, 1795000000000L, false,
-                Map.of("site-a", 12.5, "site-b", 3.25));
+        return ResumeCodecTest.sample();
     }
 
     @Test

@@ -12,16 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.ResumeException.Reason;
 
-class ResumeCodecTest {
+public class ResumeCodecTest {
 
-    static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
-    static final byte[] SECRET = "codec-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    public static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
+    public static final byte[] SECRET = "codec-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
-    static byte[] utf8(String s) {
+    public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static Resume sample() {
+    public static Resume sample() {
         return new Resume("http://10.0.0.5:8080/app", "10.0.0.5:8080/app#6f1c", "2.3.1", 42, 1795000000000L, false,
                 Map.of("site-a", 12.5, "site-b", 3.25));
     }
