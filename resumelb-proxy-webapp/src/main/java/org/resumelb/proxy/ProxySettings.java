@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.operations.AdminAccess;
@@ -25,16 +26,36 @@ import org.resumelb.proxy.operations.RuntimeSettings;
  * run time (policy and the pool's tunables) are defined in
  * {@link RuntimeSettings}, and read from here through it. {@link #jettyParameters}
  * are the validated values handed to Jetty's {@code ProxyServlet} under its own
- * init-param names.
+ * init-param names. {@link #unknownSettings} are warnings, one a line, about
+ * the names found in the settings' sources that the proxy does not read
+ * ({@link SettingNames#PROXY}, see {@link Settings#unknownSettings}), to be
+ * logged at start-up; they never show values.
  */
 public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtime,
                             byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
-                            Map<String, String> jettyParameters, Map<String, String> inForce) {
+                            Map<String, String> jettyParameters, Map<String, String> inForce,
+                            List<String> unknownSettings) {
 
+    /**
+     * Reads and validates the proxy's settings from {@code s}, and lists the
+     * names its sources hold that the proxy does not read.
+     *
+     * @throws ConfigException naming the setting, the value and what is
+     *     accepted, and adding the warnings about unknown names (a misspelled
+     *     name is often why a setting is missing)
+     */
     public static ProxySettings read(Settings s) {
+        try {
+            return readChecked(s);
+        } catch (ConfigException e) {
+            throw e.withWarnings(s.unknownSettings(SettingNames.PROXY));
+        }
+    }
+
+    private static ProxySettings readChecked(Settings s) {
         RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
         RuntimeSettings runtime = RuntimeSettings.read(s);
 
@@ -100,7 +121,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
         }
         return new ProxySettings(classifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                Map.copyOf(jetty), s.inForce());
+                Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

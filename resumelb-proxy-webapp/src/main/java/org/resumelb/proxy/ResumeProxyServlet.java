@@ -60,19 +60,26 @@ public class ResumeProxyServlet extends ProxyServlet {
     private static final int FALLBACK_MAX_THREADS = 256;
 
     private LoadBalancer lb;
+    private boolean ownLoadBalancer;
     private boolean ownExecutor;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
         ServletContext context = config.getServletContext();
-        ProxySettings settings;
-        try {
-            settings = ProxySettings.read(Settings.forServlet(config::getInitParameter, context::getInitParameter));
-            lb = LoadBalancer.start(settings);
-        } catch (IllegalArgumentException e) {
-            LOG.error("ResumeLB proxy not started: {}", e.getMessage());
-            throw new ServletException(e.getMessage(), e);
+        if (context.getAttribute(ProxyStartup.ATTRIBUTE) instanceof LoadBalancer started) {
+            lb = started; // started (and owned) by ProxyStartup with the context
+        } else {
+            try {
+                ProxySettings read = ProxySettings.read(Settings.forServlet(config));
+                read.unknownSettings().forEach(warning -> LOG.warn("{}", warning));
+                lb = LoadBalancer.start(read);
+                ownLoadBalancer = true;
+            } catch (IllegalArgumentException e) {
+                LOG.error("ResumeLB proxy not started: {}", e.getMessage());
+                throw new ServletException(e.getMessage(), e);
+            }
         }
+        ProxySettings settings = lb.settings();
         Map<String, String> jetty = new HashMap<>(settings.jettyParameters());
         if (!jetty.containsKey("maxThreads") && context.getAttribute(SERVER_EXECUTOR_ATTRIBUTE) == null) {
             // Not in Jetty (Tomcat, say): Jetty's ProxyServlet would fail with "No server executor for proxy".
@@ -82,7 +89,9 @@ public class ResumeProxyServlet extends ProxyServlet {
         try {
             super.init(new JettyProxyConfig(config, jetty));
         } catch (ServletException | RuntimeException e) {
-            lb.close();
+            if (ownLoadBalancer) {
+                lb.close();
+            }
             throw e;
         }
         LOG.info("ResumeLB proxy started: policy {}, settings {}; status, dashboard and metrics under {}{}/ answer {}",
@@ -230,7 +239,7 @@ public class ResumeProxyServlet extends ProxyServlet {
 
     @Override
     public void destroy() {
-        if (lb != null) {
+        if (lb != null && ownLoadBalancer) {
             lb.close();
         }
         Executor executor = getHttpClient() == null ? null : getHttpClient().getExecutor();
