@@ -36,8 +36,33 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
+                            Edge edge,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
+
+    /**
+     * How the proxy meets slow clients and slow workers.
+     *
+     * @param requestBuffer request bodies up to this size are read whole before a worker is chosen
+     *     (larger ones, by their Content-Length, stream); 0: every body streams
+     * @param responseBuffer bytes of one response the proxy takes from the worker ahead of a slow client
+     *     before it stops reading (back-pressure)
+     * @param connectTimeout longest wait for a connection to a worker
+     * @param clientBodyTimeout longest pause between two reads of a client's request body
+     * @param minClientDataRate bytes per second a request body must average once it has taken more than a
+     *     second; 0: no minimum
+     */
+    public record Edge(long requestBuffer, long responseBuffer, Duration connectTimeout, Duration clientBodyTimeout,
+                       long minClientDataRate) {
+        static Edge read(Settings s) {
+            return new Edge(
+                    s.bytes("requestBuffer", 1L << 20, 0, 64L << 20),
+                    s.bytes("responseBuffer", 256L << 10, 8L << 10, 64L << 20),
+                    s.duration("connectTimeout", Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMinutes(10)),
+                    s.duration("clientBodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
+                    s.bytes("minClientDataRate", 0, 0, 1L << 30));
+        }
+    }
 
     /**
      * Reads and validates the proxy's settings from {@code s}, and lists the
@@ -93,6 +118,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
             return path;
         }, "the path of a file in an existing, writable directory (run-time settings are saved there)");
         int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
+        Edge edge = Edge.read(s);
 
         // Jetty's own ProxyServlet parameters, validated here so that a bad value names the setting.
         Map<String, String> jetty = new LinkedHashMap<>();
@@ -121,7 +147,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
         }
         return new ProxySettings(classifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                edge, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

@@ -42,7 +42,8 @@ public final class SettingNames {
     public static final Set<String> PROXY = union(names(
             "classifier", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
-            "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses"), JETTY);
+            "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses",
+            "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

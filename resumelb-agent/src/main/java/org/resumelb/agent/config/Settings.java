@@ -523,6 +523,52 @@ public final class Settings {
         return remember(name, d);
     }
 
+    /**
+     * A size in bytes: a whole number of bytes ({@code 65536}) or a number with a
+     * unit {@code k}, {@code m} or {@code g} (powers of 1024: {@code 256k}, {@code 1m}),
+     * optionally followed by {@code b} ({@code 1mb}).
+     */
+    public long bytes(String name, long defaultValue, long min, long max) {
+        String v = raw(name);
+        if (v == null) {
+            return remember(name, defaultValue);
+        }
+        String accepted = "accepted: a size from " + min + " to " + max + " bytes, as bytes (65536) or with a unit (256k, 1m)";
+        long n;
+        try {
+            n = parseBytes(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, v, accepted);
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(name, v, "out of range; " + accepted);
+        }
+        return remember(name, n);
+    }
+
+    static long parseBytes(String v) {
+        String s = v.trim().toLowerCase(Locale.ROOT);
+        if (s.endsWith("b")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        long factor = 1;
+        if (s.endsWith("k")) {
+            factor = 1L << 10;
+        } else if (s.endsWith("m")) {
+            factor = 1L << 20;
+        } else if (s.endsWith("g")) {
+            factor = 1L << 30;
+        }
+        if (factor > 1) {
+            s = s.substring(0, s.length() - 1);
+        }
+        double n = Double.parseDouble(s.trim());
+        if (!Double.isFinite(n) || n < 0 || n * factor > Long.MAX_VALUE / 2.0 || n * factor != Math.rint(n * factor)) {
+            throw new IllegalArgumentException(v);
+        }
+        return (long) (n * factor);
+    }
+
     static Duration parseDuration(String v) {
         String s = v.trim().toLowerCase(Locale.ROOT);
         double factorMillis;
