@@ -17,12 +17,33 @@ import jakarta.servlet.ServletContext;
  */
 final class JettyProxyConfig implements ServletConfig {
 
+    private static final String SERVER_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
+    private static final int FALLBACK_MAX_THREADS = 256;
+
     private final ServletConfig config;
     private final Map<String, String> values;
 
     JettyProxyConfig(ServletConfig config, Map<String, String> values) {
         this.config = config;
         this.values = Map.copyOf(values);
+    }
+
+    /**
+     * The config for the proxy's settings. Outside Jetty (Tomcat, say) there is no
+     * server executor to share, and Jetty's ProxyServlet would fail with "No server
+     * executor for proxy": the proxy then gets its own pool ({@link #ownExecutor}).
+     */
+    static JettyProxyConfig of(ServletConfig config, org.resumelb.proxy.ProxySettings settings) {
+        Map<String, String> jetty = new java.util.HashMap<>(settings.jettyParameters());
+        if (!jetty.containsKey("maxThreads") && config.getServletContext().getAttribute(SERVER_EXECUTOR_ATTRIBUTE) == null) {
+            jetty.put("maxThreads", Integer.toString(FALLBACK_MAX_THREADS));
+        }
+        return new JettyProxyConfig(config, jetty);
+    }
+
+    /** Whether the proxy's HTTP client runs on a pool of its own (to stop with the servlet). */
+    boolean ownExecutor() {
+        return values.containsKey("maxThreads");
     }
 
     @Override

@@ -175,6 +175,11 @@ public final class LoadBalancer implements AutoCloseable {
         return endpoints;
     }
 
+    /** The load balancer's timer (one daemon thread) for short scheduled checks; tasks must not block. */
+    public java.util.concurrent.ScheduledExecutorService timer() {
+        return timer;
+    }
+
     /** Stops pulling, turns waiting requests away and forgets every worker. */
     @Override
     public void close() {

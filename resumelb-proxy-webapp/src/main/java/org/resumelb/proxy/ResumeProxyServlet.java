@@ -1,11 +1,6 @@
 package org.resumelb.proxy;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Enumeration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
 import jakarta.servlet.DispatcherType;
@@ -15,9 +10,12 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.ee10.proxy.ProxyServlet;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.resumelb.agent.Log;
 import org.resumelb.agent.classify.ServletRequestView;
@@ -49,15 +47,13 @@ import org.resumelb.proxy.route.Lease;
  * after; per-request state lives in request attributes and the {@link Lease},
  * whose end is idempotent.
  */
-public class ResumeProxyServlet extends ProxyServlet {
+public class ResumeProxyServlet extends AsyncProxyServlet {
 
     private static final Log LOG = Log.get(ResumeProxyServlet.class);
     private static final String LEASE = Lease.class.getName();
     /** A lease on the next worker, parked for the retry's dispatch. */
     private static final String NEXT_LEASE = Lease.class.getName() + ".next";
     private static final String WAITED = ResumeProxyServlet.class.getName() + ".waited";
-    private static final String SERVER_EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
-    private static final int FALLBACK_MAX_THREADS = 256;
 
     private LoadBalancer lb;
     private boolean ownLoadBalancer;
@@ -80,14 +76,10 @@ public class ResumeProxyServlet extends ProxyServlet {
             }
         }
         ProxySettings settings = lb.settings();
-        Map<String, String> jetty = new HashMap<>(settings.jettyParameters());
-        if (!jetty.containsKey("maxThreads") && context.getAttribute(SERVER_EXECUTOR_ATTRIBUTE) == null) {
-            // Not in Jetty (Tomcat, say): Jetty's ProxyServlet would fail with "No server executor for proxy".
-            jetty.put("maxThreads", Integer.toString(FALLBACK_MAX_THREADS));
-        }
-        ownExecutor = jetty.containsKey("maxThreads");
+        JettyProxyConfig jetty = JettyProxyConfig.of(config, settings);
+        ownExecutor = jetty.ownExecutor();
         try {
-            super.init(new JettyProxyConfig(config, jetty));
+            super.init(jetty);
         } catch (ServletException | RuntimeException e) {
             if (ownLoadBalancer) {
                 lb.close();
@@ -110,6 +102,10 @@ public class ResumeProxyServlet extends ProxyServlet {
             return;
         }
         if (!retry && lb.pool().size() == 0 && !enterWaitingRoom(request, response)) {
+            return;
+        }
+        if (!retry && RequestBodyBuffer.wanted(request, lb.settings().edge().requestBuffer())) {
+            RequestBodyBuffer.start(request, lb); // back here with the body, through a dispatch
             return;
         }
         try {
@@ -147,6 +143,32 @@ public class ResumeProxyServlet extends ProxyServlet {
     }
 
     @Override
+    protected HttpClient createHttpClient() throws ServletException {
+        HttpClient client = super.createHttpClient();
+        client.setConnectTimeout(lb.settings().edge().connectTimeout().toMillis());
+        return client;
+    }
+
+    @Override
+    protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response, Request proxyRequest)
+            throws IOException {
+        byte[] body = (byte[]) request.getAttribute(RequestBodyBuffer.BODY);
+        return body != null ? new BytesRequestContent(body) : super.proxyRequestContent(request, response, proxyRequest);
+    }
+
+    @Override
+    protected boolean expects100Continue(HttpServletRequest request) {
+        // A buffered body has been read already (its client got its 100 Continue then).
+        return request.getAttribute(RequestBodyBuffer.BODY) == null && super.expects100Continue(request);
+    }
+
+    @Override
+    protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
+                                     byte[] buffer, int offset, int length, Callback callback) {
+        BufferedResponseWriter.offer(request, response, proxyResponse, lb.settings().edge().responseBuffer(), buffer, offset, length, callback);
+    }
+
+    @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
         lb.metrics().noWorker();
         ErrorPages.send(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
@@ -155,20 +177,7 @@ public class ResumeProxyServlet extends ProxyServlet {
     @Override
     protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         super.copyRequestHeaders(clientRequest, proxyRequest);
-        List<String> internal = null;
-        for (Enumeration<String> names = clientRequest.getHeaderNames(); names.hasMoreElements(); ) {
-            String name = names.nextElement();
-            if (Protocol.isInternalHeader(name)) {
-                if (internal == null) {
-                    internal = new ArrayList<>(2);
-                }
-                internal.add(name);
-            }
-        }
-        if (internal != null) {
-            List<String> strip = internal;
-            proxyRequest.headers(headers -> strip.forEach(headers::remove));
-        }
+        ProxyHeaders.stripClientHeaders(clientRequest, proxyRequest);
     }
 
     @Override
@@ -193,9 +202,14 @@ public class ResumeProxyServlet extends ProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
         Lease lease = lease(clientRequest);
         if (lease != null) {
-            lease.success();
+            lease.success(); // the worker is done, even if the client is still reading
         }
-        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+        BufferedResponseWriter writer = BufferedResponseWriter.of(clientRequest);
+        if (writer == null) {
+            super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+        } else {
+            writer.finish(() -> super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse));
+        }
     }
 
     @Override

@@ -56,6 +56,16 @@ final class Cluster implements AutoCloseable {
                 }
             }
             resp.setHeader("X-Worker", name);
+            String bytes = req.getParameter("bytes");
+            if (bytes != null) { // ?bytes=N: a body of N bytes, for slow readers
+                resp.setContentType("application/octet-stream");
+                resp.setContentLengthLong(Long.parseLong(bytes));
+                byte[] block = new byte[8192];
+                for (long left = Long.parseLong(bytes); left > 0; left -= block.length) {
+                    resp.getOutputStream().write(block, 0, (int) Math.min(block.length, left));
+                }
+                return;
+            }
             for (String h : Collections.list(req.getHeaderNames())) {
                 if (h.toLowerCase().startsWith("x-resumelb-")) {
                     resp.addHeader("X-Seen-" + h.substring("x-resumelb-".length()), req.getHeader(h));
