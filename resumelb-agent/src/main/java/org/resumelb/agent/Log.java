@@ -108,23 +108,52 @@ public abstract class Log {
 
         @Override
         public void debug(String format, Object... args) {
-            logger.debug(format, args);
+            log(org.slf4j.spi.LocationAwareLogger.DEBUG_INT, format, args);
         }
 
         @Override
         public void info(String format, Object... args) {
-            logger.info(format, args);
+            log(org.slf4j.spi.LocationAwareLogger.INFO_INT, format, args);
         }
 
         @Override
         public void warn(String format, Object... args) {
-            logger.warn(format, args);
+            log(org.slf4j.spi.LocationAwareLogger.WARN_INT, format, args);
         }
 
         @Override
         public void error(String format, Object... args) {
-            logger.error(format, args);
+            log(org.slf4j.spi.LocationAwareLogger.ERROR_INT, format, args);
         }
+
+        /**
+         * Through {@code LocationAwareLogger} when the provider offers it, naming this
+         * class as the logging wrapper, so that a provider that prints the caller
+         * (java.util.logging, in Tomcat's log) shows ResumeLB's class, not this one.
+         */
+        private void log(int level, String format, Object[] args) {
+            if (logger instanceof org.slf4j.spi.LocationAwareLogger located) {
+                boolean enabled = switch (level) {
+                    case org.slf4j.spi.LocationAwareLogger.DEBUG_INT -> logger.isDebugEnabled();
+                    case org.slf4j.spi.LocationAwareLogger.INFO_INT -> logger.isInfoEnabled();
+                    case org.slf4j.spi.LocationAwareLogger.WARN_INT -> logger.isWarnEnabled();
+                    default -> logger.isErrorEnabled();
+                };
+                if (enabled) {
+                    Throwable t = throwable(args);
+                    located.log(null, FQCN, level, format(format, args), null, t);
+                }
+                return;
+            }
+            switch (level) {
+                case org.slf4j.spi.LocationAwareLogger.DEBUG_INT -> logger.debug(format, args);
+                case org.slf4j.spi.LocationAwareLogger.INFO_INT -> logger.info(format, args);
+                case org.slf4j.spi.LocationAwareLogger.WARN_INT -> logger.warn(format, args);
+                default -> logger.error(format, args);
+            }
+        }
+
+        private static final String FQCN = Slf4j.class.getName();
     }
 
     private static final class Jdk extends Log {
