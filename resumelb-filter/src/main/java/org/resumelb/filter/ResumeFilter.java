@@ -3,6 +3,7 @@ package org.resumelb.filter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.servlet.AsyncEvent;
@@ -32,12 +33,19 @@ import org.resumelb.agent.skill.SkillTracker;
 
 /**
  * The worker side of ResumeLB as a servlet filter: it times every request for
- * its class (the {@code X-ResumeLB-Class} header the load balancer adds, or
+ * its class (the {@code X-ResumeLB-Class} header when a load balancer sent it,
  * else its own classifier), feeds the {@link SkillTracker}, pushes résumés
  * through the {@link ResumePublisher}, and serves the current résumé at
- * {@code GET /_resumelb/resume}. An asynchronous request is timed until its
- * {@link AsyncListener#onComplete}. On {@link #destroy()} it tells the load
- * balancers it is draining and stops its threads.
+ * {@code GET {prefix}/resume} (default {@code /_resumelb/resume}). An
+ * asynchronous request is timed until its {@link AsyncListener#onComplete}. On
+ * {@link #destroy()} it tells the load balancers it is draining and stops its
+ * threads.
+ *
+ * <p>Trust ({@link WorkerTrust}): the class header is honoured only from the
+ * load balancers (the addresses the {@code lb} hosts resolved to at start, and
+ * {@code trustedLbs}); a client that reaches the worker directly cannot shape
+ * its résumé. The résumé endpoint answers loopback, the load balancers and
+ * {@code resumeAllow}, and 403 to anyone else.
  *
  * <p>Settings: see {@link WorkerSettings} and the README. Thread-safety: after
  * {@link #init} the fields are read-only; the tracker and publisher carry
@@ -45,8 +53,6 @@ import org.resumelb.agent.skill.SkillTracker;
  */
 public class ResumeFilter implements Filter {
 
-    /** Workers serve their résumé under the default prefix: the load balancer's prefix is its own business. */
-    private static final String RESUME_PATH = Protocol.resumePath(Protocol.DEFAULT_PREFIX);
     private static final String TIMED = ResumeFilter.class.getName() + ".timed";
     private static final Log LOG = Log.get(ResumeFilter.class);
 
@@ -56,6 +62,8 @@ public class ResumeFilter implements Filter {
     private ResumeCodec codec;
     private ResumePublisher publisher;
     private TraceLog trace;
+    private WorkerTrust trust;
+    private String resumePath;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -81,9 +89,16 @@ public class ResumeFilter implements Filter {
             });
         }
         trace = settings.traceLogger() == null ? null : new TraceLog(settings.traceLogger());
+        resumePath = Protocol.resumePath(settings.prefix());
+        trust = WorkerTrust.resolve(settings.lbs(), settings.trustedLbs(), settings.resumeAllow());
+        for (Map.Entry<String, String> failed : trust.unresolved().entrySet()) {
+            LOG.warn("ResumeLB could not resolve the load balancer host {} ({}): its X-ResumeLB-Class headers will be ignored"
+                    + " until the webapp restarts; list its addresses in trustedLbs", failed.getKey(), failed.getValue());
+        }
+        LOG.info("ResumeLB: {}", trust.describe(resumePath));
         publisher = new ResumePublisher(new ResumePublisher.Options(settings.lbs(), settings.secret(), settings.workerUrl(),
                 settings.version(), settings.resumeInterval(), settings.heartbeat(), settings.pushTimeout(),
-                settings.maxBackoff(), settings.resumeFile()), tracker, codec, Clock.systemUTC());
+                settings.maxBackoff(), settings.resumeFile(), settings.prefix()), tracker, codec, Clock.systemUTC());
         if (settings.secret() == null && !settings.lbs().isEmpty()) {
             LOG.warn("ResumeLB: INSECURE MODE, résumés are pushed unsigned to {}", settings.lbs());
         }
@@ -97,7 +112,7 @@ public class ResumeFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
-        if (RESUME_PATH.equals(ServletRequestView.pathInContext(request))) {
+        if (resumePath.equals(ServletRequestView.pathInContext(request))) {
             serveResume(request, response);
             return;
         }
@@ -108,10 +123,7 @@ public class ResumeFilter implements Filter {
         }
         request.setAttribute(TIMED, Boolean.TRUE);
         long start = System.nanoTime();
-        String header = request.getHeader(Protocol.CLASS_HEADER);
-        String requestClass = header != null
-                ? RequestClasses.normalize(header)
-                : RequestClasses.classify(classifier, ServletRequestView.inContext(request));
+        String requestClass = classOf(request);
         long trno = 0;
         if (trace != null) {
             String query = request.getQueryString();
@@ -128,6 +140,26 @@ public class ResumeFilter implements Filter {
                 complete(requestClass, start, trno, response);
             }
         }
+    }
+
+    /**
+     * The class a load balancer named in the header, or, when there is no header
+     * or it did not come from a load balancer, the filter's own classification.
+     */
+    private String classOf(HttpServletRequest request) {
+        String header = request.getHeader(Protocol.CLASS_HEADER);
+        if (header != null) {
+            String remote = request.getRemoteAddr();
+            if (trust.isLoadBalancer(remote)) {
+                return RequestClasses.normalize(header);
+            }
+            if (trust.ignoredClassHeader() == 1) {
+                LOG.warn("ResumeLB ignored the {} header of a request from {}, which is not a load balancer, and classified the"
+                        + " request itself; if {} is a load balancer (NAT, pull mode), add it to trustedLbs. Logged once; see"
+                        + " the start-up line for the trusted addresses", Protocol.CLASS_HEADER, remote, remote);
+            }
+        }
+        return RequestClasses.classify(classifier, ServletRequestView.inContext(request));
     }
 
     private void complete(String requestClass, long startNanos, long trno, HttpServletResponse response) {
@@ -176,13 +208,31 @@ public class ResumeFilter implements Filter {
     }
 
     private void serveResume(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String remote = request.getRemoteAddr();
+        if (!trust.mayReadResume(remote)) {
+            if (trust.refusedResumeRead() == 1) {
+                LOG.warn("ResumeLB refused {} {} to {}: only loopback, the load balancers and resumeAllow may read the résumé."
+                        + " Logged once", request.getMethod(), resumePath, remote);
+            }
+            // Says who may ask in general terms, never which addresses.
+            byte[] refusal = "this worker's résumé is only for its load balancers\n".getBytes(StandardCharsets.UTF_8);
+            response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+            response.setContentType("text/plain");
+            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            response.setHeader("Cache-Control", "no-store");
+            response.setContentLength(refusal.length);
+            if (!"HEAD".equals(request.getMethod())) {
+                response.getOutputStream().write(refusal);
+            }
+            return;
+        }
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
             response.setHeader("Allow", "GET, HEAD");
             response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED, "only GET and HEAD");
             return;
         }
         String worker = settings.workerUrl() != null ? settings.workerUrl() : ownUrl(request);
-        byte[] body = codec.encode(publisher.current(worker));
+        byte[] body = publisher.current(worker).body();
         response.setContentType("application/json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         response.setHeader("Cache-Control", "no-store");
@@ -220,5 +270,9 @@ public class ResumeFilter implements Filter {
 
     WorkerSettings settings() {
         return settings;
+    }
+
+    WorkerTrust trust() {
+        return trust;
     }
 }

@@ -13,6 +13,8 @@ import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
+import org.resumelb.agent.net.AddressList;
+import org.resumelb.agent.protocol.Protocol;
 
 /**
  * The worker side's settings (README, "The filter"), read and
@@ -34,6 +36,13 @@ import org.resumelb.agent.config.Settings;
  * @param classifier     the classifier used when no class header came
  * @param version        the application version reported, or null
  * @param traceLogger    logger name of the per-request trace records, or null when off
+ * @param prefix         the path of ResumeLB's endpoints: the worker's résumé is
+ *                       {@code {prefix}/resume}, pushes go to {@code {lb}{prefix}/resumes}
+ * @param trustedLbs     addresses (besides those the {@code lb} hosts resolve to) whose
+ *                       {@code X-ResumeLB-Class} header is honoured: load balancers that pull,
+ *                       or reach the worker from another address than their URL's (NAT)
+ * @param resumeAllow    addresses (besides loopback and the load balancers) that may read
+ *                       {@code GET {prefix}/resume}; {@code *} for everyone
  * @param inForce        the settings in force, secrets masked
  * @param unknownSettings warnings, one a line, about the names found in the
  *                       settings' sources that no setting of the filter reads
@@ -43,7 +52,11 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
                              int history, int maxSkillAge, int maxClasses,
                              Duration resumeInterval, Duration heartbeat, Duration pushTimeout, Duration maxBackoff,
                              Path resumeFile, RequestClassifier classifier, String version, String traceLogger,
+                             String prefix, AddressList trustedLbs, AddressList resumeAllow,
                              Map<String, String> inForce, List<String> unknownSettings) {
+
+    /** What {@code prefix} accepts: the same paths as the load balancer's own {@code prefix} setting. */
+    static final String PREFIX_PATTERN = "/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*";
 
     /**
      * Reads and validates the filter's settings from {@code s}, and lists the
@@ -95,9 +108,21 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
         RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
         String version = s.string("version", null);
         String traceLogger = s.string("traceLogger", null);
+        String prefix = s.parsed("prefix", Protocol.DEFAULT_PREFIX, v -> {
+            if (!v.matches(PREFIX_PATTERN)) {
+                throw new IllegalArgumentException("not a path prefix");
+            }
+            return v;
+        }, "a path like /_resumelb (segments of letters, digits and . _ ~ -), the same as the load balancers' prefix");
+        AddressList trustedLbs = s.parsed("trustedLbs", "", AddressList::parse,
+                "a comma-separated list of IP addresses and CIDR blocks (10.0.0.7, 10.1.0.0/16, 2001:db8::/32), or *"
+                        + " for every address (only if nothing but load balancers can reach this worker)");
+        AddressList resumeAllow = s.parsed("resumeAllow", "", AddressList::parse,
+                "a comma-separated list of IP addresses and CIDR blocks (10.0.0.0/8, 2001:db8::/32), or * for everyone;"
+                        + " loopback and the load balancers are always allowed");
         return new WorkerSettings(lbs, workerUrl, secret, insecure, history, maxSkillAge, maxClasses,
-                resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger, s.inForce(),
-                s.unknownSettings(SettingNames.FILTER));
+                resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger,
+                prefix, trustedLbs, resumeAllow, s.inForce(), s.unknownSettings(SettingNames.FILTER));
     }
 
     static String hostname() {

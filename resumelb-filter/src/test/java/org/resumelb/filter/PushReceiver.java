@@ -27,8 +27,13 @@ final class PushReceiver implements AutoCloseable {
     private int refusedWhileDown;
 
     PushReceiver() throws IOException {
+        this("/_resumelb");
+    }
+
+    /** A load balancer whose endpoints are under {@code prefix}: it receives at {@code {prefix}/resumes}. */
+    PushReceiver(String prefix) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.createContext("/_resumelb/resumes", exchange -> {
+        server.createContext(prefix + "/resumes", exchange -> {
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();

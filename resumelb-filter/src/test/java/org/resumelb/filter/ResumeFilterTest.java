@@ -199,7 +199,10 @@ class ResumeFilterTest {
         }
         try (PushReceiver down = new PushReceiver()) {
             down.down(true);
-            startWorker(pushing(receiver.url() + ",http://127.0.0.1:" + closedPort + "," + down.url()));
+            // A generous timeout: a healthy balancer's answer slowed by a busy machine must not count as a failure here.
+            Map<String, String> params = new java.util.HashMap<>(pushing(receiver.url() + ",http://127.0.0.1:" + closedPort + "," + down.url()));
+            params.put("pushTimeout", "5s");
+            startWorker(params);
             long start = System.nanoTime();
             Thread.sleep(3_500);
             int healthy = receiver.pushes().size();

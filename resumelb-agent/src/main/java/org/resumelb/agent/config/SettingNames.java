@@ -22,7 +22,8 @@ public final class SettingNames {
     /** What {@code org.resumelb.filter.WorkerSettings} reads. */
     public static final Set<String> FILTER = names(
             "lb", "workerUrl", "secret", "secretFile", "insecure", "history", "maxSkillAge", "maxClasses",
-            "resumeInterval", "heartbeat", "pushTimeout", "maxBackoff", "resumeFile", "classifier", "version", "traceLogger");
+            "resumeInterval", "heartbeat", "pushTimeout", "maxBackoff", "resumeFile", "classifier", "version", "traceLogger",
+            "prefix", "trustedLbs", "resumeAllow");
 
     /**
      * Jetty's {@code ProxyServlet} init-params: validated and passed through by

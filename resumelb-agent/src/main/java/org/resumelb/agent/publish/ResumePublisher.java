@@ -33,7 +33,14 @@ import org.resumelb.agent.skill.SkillTracker;
 
 /**
  * Pushes the worker's résumé to every configured load balancer
- * ({@code POST {lb}/_resumelb/resumes}, signed with HMAC-SHA256: {@link Protocol}).
+ * ({@code POST {lb}{prefix}/resumes}, {@code prefix} by default
+ * {@link Protocol#DEFAULT_PREFIX}, signed with HMAC-SHA256: {@link Protocol}).
+ *
+ * <p>Every résumé it sends, saves or hands out ({@link #current}) is first
+ * fitted to the load balancer's limits by a {@link ResumeTrimmer} (the codec's
+ * {@link org.resumelb.agent.resume.ResumeLimits}): the best-scored classes are
+ * kept, and the first time a résumé has to be trimmed the publisher logs it,
+ * with the counts, once.
  *
  * <p>When it publishes: after every {@code history} requests (the tracker
  * says so and the request thread calls {@link #publishSoon()}), when
@@ -58,16 +65,26 @@ public final class ResumePublisher implements AutoCloseable {
     private static final Log LOG = Log.get(ResumePublisher.class);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
 
-    /** What the publisher needs to know; validated by the caller's settings. */
+    /**
+     * What the publisher needs to know; validated by the caller's settings.
+     * {@code prefix} is the load balancers' endpoint path ({@code {lb}{prefix}/resumes}).
+     */
     public record Options(List<URI> lbs, byte[] secret, String workerUrl, String version,
                           Duration resumeInterval, Duration heartbeat, Duration timeout,
-                          Duration maxBackoff, Path resumeFile) {
+                          Duration maxBackoff, Path resumeFile, String prefix) {
         public Options {
             lbs = List.copyOf(lbs);
+            Objects.requireNonNull(prefix, "prefix");
             Objects.requireNonNull(resumeInterval, "resumeInterval");
             Objects.requireNonNull(heartbeat, "heartbeat");
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(maxBackoff, "maxBackoff");
+        }
+
+        /** With the default prefix, {@link Protocol#DEFAULT_PREFIX}. */
+        public Options(List<URI> lbs, byte[] secret, String workerUrl, String version, Duration resumeInterval, Duration heartbeat,
+                       Duration timeout, Duration maxBackoff, Path resumeFile) {
+            this(lbs, secret, workerUrl, version, resumeInterval, heartbeat, timeout, maxBackoff, resumeFile, Protocol.DEFAULT_PREFIX);
         }
     }
 
@@ -83,15 +100,17 @@ public final class ResumePublisher implements AutoCloseable {
         final AtomicLong failed = new AtomicLong();
         volatile String lastProblem;
 
-        Target(URI lb) {
+        Target(URI lb, String prefix) {
             this.lb = lb;
-            this.endpoint = URI.create(lb.toString() + Protocol.resumesPath(Protocol.DEFAULT_PREFIX));
+            this.endpoint = URI.create(lb.toString() + Protocol.resumesPath(prefix));
         }
     }
 
     private final Options options;
     private final SkillTracker tracker;
-    private final ResumeCodec codec;
+    private final ResumeTrimmer trimmer;
+    private final AtomicBoolean trimLogged = new AtomicBoolean();
+    private final AtomicLong trimmed = new AtomicLong();
     private final Clock clock;
     private final String id;
     private final AtomicLong seq = new AtomicLong();
@@ -111,11 +130,11 @@ public final class ResumePublisher implements AutoCloseable {
     public ResumePublisher(Options options, SkillTracker tracker, ResumeCodec codec, Clock clock) {
         this.options = options;
         this.tracker = tracker;
-        this.codec = codec;
+        this.trimmer = new ResumeTrimmer(codec);
         this.clock = clock;
         this.id = newId(options.workerUrl());
         for (URI lb : options.lbs()) {
-            targets.add(new Target(lb));
+            targets.add(new Target(lb, options.prefix()));
         }
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("resumelb-publisher"));
         this.httpExecutor = Executors.newFixedThreadPool(2, daemonThreads("resumelb-push"));
@@ -166,9 +185,41 @@ public final class ResumePublisher implements AutoCloseable {
         }
     }
 
-    /** The current résumé without consuming a sequence number (for GET /_resumelb/resume). */
-    public Resume current(String workerUrl) {
-        return new Resume(workerUrl, id, options.version(), seq.get(), clock.millis(), closed.get(), tracker.skills());
+    /**
+     * The current résumé without consuming a sequence number (for
+     * {@code GET {prefix}/resume}), fitted to the load balancer's limits, with its body.
+     */
+    public ResumeTrimmer.Fitted current(String workerUrl) {
+        return fitted(new Resume(workerUrl, id, options.version(), seq.get(), clock.millis(), closed.get(), tracker.skills()));
+    }
+
+    /** Résumés that had to be trimmed so far (pushed, saved or served). */
+    public long trimmedResumes() {
+        return trimmed.get();
+    }
+
+    /** The endpoint each load balancer is pushed to, {@code {lb}{prefix}/resumes}. */
+    public List<URI> endpoints() {
+        return targets.stream().map(t -> t.endpoint).toList();
+    }
+
+    private ResumeTrimmer.Fitted fitted(Resume r) {
+        ResumeTrimmer.Fitted f = trimmer.fit(r);
+        if (f.trimmed()) {
+            trimmed.incrementAndGet();
+            if (trimLogged.compareAndSet(false, true)) {
+                String advice = f.droppedForCount() > 0 ? "lower maxClasses to at most " + trimmer.limits().maxClasses()
+                        : f.droppedForSize() > 0 ? "use a classifier that makes fewer or shorter class names"
+                        : "check the classifier, which makes names the load balancer refuses";
+                LOG.warn("ResumeLB trims its résumé to the load balancer's limits ({} classes, names of at most {} characters,"
+                        + " {} bytes): {} classes -> {} kept, the best-scored; dropped {} beyond the class limit, {} for the size,"
+                        + " {} with an unacceptable name or score ({} bytes sent). To send them all, {}. Logged once; later"
+                        + " résumés are trimmed alike", trimmer.limits().maxClasses(), trimmer.limits().maxClassNameLength(),
+                        trimmer.limits().maxBodyBytes(), f.classesBefore(), f.classesKept(), f.droppedForCount(),
+                        f.droppedForSize(), f.droppedInvalid(), f.body().length, advice);
+            }
+        }
+        return f;
     }
 
     private void tickSafely() {
@@ -197,7 +248,7 @@ public final class ResumePublisher implements AutoCloseable {
                 continue;
             }
             if (body == null) {
-                body = codec.encode(next(false));
+                body = next(false).body();
             }
             send(t, body);
         }
@@ -211,13 +262,14 @@ public final class ResumePublisher implements AutoCloseable {
         }
     }
 
-    private Resume next(boolean draining) {
-        return new Resume(options.workerUrl(), id, options.version(), seq.incrementAndGet(), clock.millis(), draining, tracker.skills());
+    private ResumeTrimmer.Fitted next(boolean draining) {
+        return fitted(new Resume(options.workerUrl(), id, options.version(), seq.incrementAndGet(), clock.millis(), draining,
+                tracker.skills()));
     }
 
     private void save(long gen) {
         try {
-            ResumeFile.save(options.resumeFile(), codec, next(false));
+            ResumeFile.save(options.resumeFile(), next(false).body());
             generationAtLastSave = gen;
         } catch (IOException | RuntimeException e) {
             LOG.warn("ResumeLB could not save the résumé file {}: {}", options.resumeFile(), e.toString());
@@ -309,7 +361,7 @@ public final class ResumePublisher implements AutoCloseable {
             save(tracker.generation());
         }
         if (!targets.isEmpty()) {
-            byte[] body = codec.encode(next(true));
+            byte[] body = next(true).body();
             List<CompletableFuture<Void>> sent = new ArrayList<>();
             for (Target t : targets) {
                 sent.add(send(t, body));
