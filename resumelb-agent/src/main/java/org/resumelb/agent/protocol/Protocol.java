@@ -21,7 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
  *       ({@link #resumesPath(String)}), signed in {@link #SIGNATURE_HEADER};
  *       a load balancer may instead pull it with {@code GET {worker}{prefix}/resume}
  *       ({@link #resumePath(String)}). The prefix is {@link #DEFAULT_PREFIX}
- *       unless the load balancer is configured otherwise (workers always use the default).</li>
+ *       unless configured otherwise (the {@code prefix} setting, on both sides alike).</li>
  *   <li>The load balancer tells the worker the request's class in
  *       {@link #CLASS_HEADER}; every header starting with
  *       {@link #INTERNAL_HEADER_PREFIX} is the load balancer's own, and those
