@@ -33,6 +33,7 @@ final class BufferedResponseWriter implements WriteListener {
     private final ServletOutputStream output;
     private final Response workerResponse;
     private final long bound;
+    private final Runnable clientFailed;
     private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
     private long queued;
     private boolean listening;
@@ -42,19 +43,24 @@ final class BufferedResponseWriter implements WriteListener {
     /** The request attribute holding a response's writer. */
     private static final String ATTRIBUTE = BufferedResponseWriter.class.getName();
 
-    BufferedResponseWriter(ServletOutputStream output, Response workerResponse, long bound) {
+    /**
+     * @param clientFailed run before the worker's response is aborted because the client
+     *     failed, so that the failure is not counted against the worker
+     */
+    BufferedResponseWriter(ServletOutputStream output, Response workerResponse, long bound, Runnable clientFailed) {
         this.output = output;
         this.workerResponse = workerResponse;
         this.bound = bound;
+        this.clientFailed = clientFailed;
     }
 
     /** Hands a piece of the worker's content to the request's writer, made on the first piece. */
     static void offer(HttpServletRequest request, HttpServletResponse response, Response workerResponse, long bound,
-                      byte[] buffer, int offset, int length, Callback callback) {
+                      Runnable clientFailed, byte[] buffer, int offset, int length, Callback callback) {
         BufferedResponseWriter writer = of(request);
         if (writer == null) {
             try {
-                writer = new BufferedResponseWriter(response.getOutputStream(), workerResponse, bound);
+                writer = new BufferedResponseWriter(response.getOutputStream(), workerResponse, bound, clientFailed);
             } catch (IOException | RuntimeException e) {
                 callback.failed(e);
                 workerResponse.abort(e);
@@ -163,7 +169,7 @@ final class BufferedResponseWriter implements WriteListener {
         }
     }
 
-    /** Monitor held. The client is gone: stop reading from the worker. */
+    /** Monitor held. The client is gone (or too slow for the container): stop reading from the worker. */
     private void fail(Throwable failure) {
         if (failed) {
             return;
@@ -176,6 +182,7 @@ final class BufferedResponseWriter implements WriteListener {
         }
         queue.clear();
         queued = 0;
+        clientFailed.run(); // the client went away or timed out: not the worker's fault
         workerResponse.abort(failure);
         Runnable done = onDrained;
         onDrained = null;

@@ -165,7 +165,8 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
                                      byte[] buffer, int offset, int length, Callback callback) {
-        BufferedResponseWriter.offer(request, response, proxyResponse, lb.settings().edge().responseBuffer(), buffer, offset, length, callback);
+        BufferedResponseWriter.offer(request, response, proxyResponse, lb.settings().edge().responseBuffer(),
+                () -> markClientFailed(request), buffer, offset, length, callback);
     }
 
     @Override
@@ -191,11 +192,16 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest, HttpServletResponse proxyResponse, Throwable failure) {
+        markClientFailed(clientRequest);
+        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+    }
+
+    /** The client side failed: what follows is not the worker's failure. */
+    private static void markClientFailed(HttpServletRequest clientRequest) {
         Lease lease = lease(clientRequest);
         if (lease != null) {
             lease.clientFailed();
         }
-        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 
     @Override

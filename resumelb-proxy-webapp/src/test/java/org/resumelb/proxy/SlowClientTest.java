@@ -178,6 +178,24 @@ class SlowClientTest {
     }
 
     @Test
+    void aClientGoneMidAnswerIsNotTheWorkersFailure() throws Exception {
+        start(Map.of("responseBuffer", "16k"));
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = connect()) {
+                send(s, "GET /app/big?bytes=8000000 HTTP/1.1\r\nHost: a.example\r\n\r\n");
+                s.getInputStream().readNBytes(1000); // a little, then gone
+            }
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (backlog() != 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, backlog(), "every lease ended");
+        assertEquals(0, cluster.directory().ejections(), "a client that goes away never ejects the worker");
+        assertEquals(1, cluster.loadBalancer().pool().size());
+    }
+
+    @Test
     void anAnswerLargerThanResponseBufferArrivesIntactThroughBackPressure() throws Exception {
         start(Map.of("responseBuffer", "16k"));
         try (Socket s = connect()) {

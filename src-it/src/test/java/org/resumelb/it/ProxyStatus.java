@@ -148,6 +148,11 @@ final class ProxyStatus {
         return out;
     }
 
+    /** Ejections of workers since the proxy started ({@code ejections}; 0 when the status has none). */
+    long ejections() {
+        return json.path("ejections").asLong(0);
+    }
+
     /** Requests in flight on the pool's workers. */
     int backlog() {
         JsonNode b = json.get("backlog");
