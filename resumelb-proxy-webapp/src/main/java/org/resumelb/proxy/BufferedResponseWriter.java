@@ -175,6 +175,7 @@ final class BufferedResponseWriter implements WriteListener {
             return;
         }
         failed = true;
+        clientFailed.run(); // first: failing a held callback aborts the worker's response at once
         for (Chunk c : queue) {
             if (c.held() != null) {
                 c.held().failed(failure);
@@ -182,7 +183,6 @@ final class BufferedResponseWriter implements WriteListener {
         }
         queue.clear();
         queued = 0;
-        clientFailed.run(); // the client went away or timed out: not the worker's fault
         workerResponse.abort(failure);
         Runnable done = onDrained;
         onDrained = null;
