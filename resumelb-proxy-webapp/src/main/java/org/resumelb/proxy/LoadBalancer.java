@@ -23,6 +23,7 @@ import org.resumelb.proxy.operations.OperationsEndpoints;
 import org.resumelb.proxy.operations.ProxyMetrics;
 import org.resumelb.proxy.operations.StatusPage;
 import org.resumelb.proxy.pool.SwitchablePool;
+import org.resumelb.proxy.route.ForwardedHeaders;
 import org.resumelb.proxy.route.RetryPolicy;
 import org.resumelb.proxy.route.Router;
 import org.resumelb.proxy.route.WaitingRoom;
@@ -61,6 +62,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Router router;
     private final WaitingRoom waitingRoom;
     private final OperationsEndpoints endpoints;
+    private final ForwardedHeaders forwardedHeaders;
     private final StaticWorkerPuller puller;
     /** Timeouts of the waiting room and the static pulls. */
     private final ScheduledThreadPoolExecutor timer;
@@ -78,9 +80,12 @@ public final class LoadBalancer implements AutoCloseable {
         this.settings = settings;
         RuntimeSettings runtime = runtimeSettings(settings);
         ResumeCodec codec = new ResumeCodec(ResumeLimits.DEFAULT);
-        pool = new SwitchablePool(runtime.policy(), runtime.pool());
-        directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), clock, settings.singleVersion());
-        receiver = new ResumeReceiver(codec, settings.secret(), settings.insecure(), directory);
+        ProxySettings.Boundaries boundaries = settings.boundaries();
+        pool = new SwitchablePool(runtime.policy(), runtime.pool(), boundaries.classBudget());
+        directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), clock, settings.singleVersion(),
+                boundaries.maxWorkers(), boundaries.maxDeparted());
+        receiver = new ResumeReceiver(codec, settings.secret(), settings.insecure(), directory, boundaries.workerAllow());
+        forwardedHeaders = new ForwardedHeaders(boundaries.trustedProxies());
         admin = new Admin(settings.secret(), settings.maxSkew(), clock, pool, directory, settings.settingsFile(), runtime);
         timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = Executors.defaultThreadFactory().newThread(r);
@@ -97,7 +102,8 @@ public final class LoadBalancer implements AutoCloseable {
                 new RetryPolicy(settings.retryMethods(), settings.maxRetries()));
         statusPage = new StatusPage(pool, directory, metrics, classCounts, receiver, router::oldestInFlight, this::settingsInForce,
                 waitingRoom::waiting, clock);
-        endpoints = new OperationsEndpoints(new Operations(settings.prefix(), settings.adminAllow()), statusPage, metrics, admin, receiver);
+        endpoints = new OperationsEndpoints(new Operations(settings.prefix(), boundaries.statusAllow(), settings.adminAllow(),
+                boundaries.trustedProxies()), statusPage, metrics, admin, receiver);
         if (settings.workers().isEmpty()) {
             puller = null;
         } else {
@@ -173,6 +179,11 @@ public final class LoadBalancer implements AutoCloseable {
 
     public OperationsEndpoints endpoints() {
         return endpoints;
+    }
+
+    /** The forwarding headers of proxied requests (X-Forwarded-*, Forwarded), decided by {@code trustedProxies}. */
+    public ForwardedHeaders forwardedHeaders() {
+        return forwardedHeaders;
     }
 
     /** The load balancer's timer (one daemon thread) for short scheduled checks; tasks must not block. */

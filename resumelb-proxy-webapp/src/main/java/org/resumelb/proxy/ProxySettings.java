@@ -16,7 +16,9 @@ import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.membership.WorkerAllow;
 import org.resumelb.proxy.operations.AdminAccess;
+import org.resumelb.proxy.operations.TrustedProxies;
 import org.resumelb.proxy.operations.RuntimeSettings;
 
 /**
@@ -36,7 +38,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
-                            Edge edge,
+                            Edge edge, Boundaries boundaries,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
 
@@ -61,6 +63,35 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
                     s.duration("connectTimeout", Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMinutes(10)),
                     s.duration("clientBodyTimeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
                     s.bytes("minClientDataRate", 0, 0, 1L << 30));
+        }
+    }
+
+    /**
+     * Whom the proxy believes and what others may cost it (see the Security section of the README).
+     *
+     * @param trustedProxies reverse proxies whose forwarding headers are believed (kept and appended to on the way
+     *     to workers, and used to find the client's address for statusAllow and adminAllow); default none
+     * @param statusAllow who may read the dashboard, status and metrics besides loopback (adminAllow may too)
+     * @param workerAllow which worker URLs a push may register; default any address but link-local ones
+     *     (never this load balancer itself)
+     * @param maxWorkers most live workers: a push that would add one more is refused (429)
+     * @param maxDeparted most departed workers remembered for the status page, the oldest forgotten first
+     * @param classBudget classes in no résumé a worker may be taught per minute; beyond, requests of such classes go
+     *     by backlog as the overflow class; 0: no limit
+     */
+    public record Boundaries(TrustedProxies trustedProxies, AdminAccess statusAllow, WorkerAllow workerAllow, int maxWorkers,
+                             int maxDeparted, int classBudget) {
+        static Boundaries read(Settings s) {
+            return new Boundaries(
+                    s.parsed("trustedProxies", "", TrustedProxies::parse,
+                            "a comma-separated list of the IP addresses and CIDR blocks of reverse proxies in front of the load balancer"),
+                    s.parsed("statusAllow", "", AdminAccess::parse,
+                            "a comma-separated list of IP addresses and CIDR blocks, or * for everyone; loopback is always allowed"),
+                    s.parsed("workerAllow", "", WorkerAllow::parse,
+                            "a comma-separated list of IP addresses, CIDR blocks and host names (*.example.com), or *"),
+                    s.integer("maxWorkers", 1000, 1, 100_000),
+                    s.integer("maxDeparted", 1000, 0, 1_000_000),
+                    s.integer("classBudget", 600, 0, 10_000_000));
         }
     }
 
@@ -119,6 +150,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
         }, "the path of a file in an existing, writable directory (run-time settings are saved there)");
         int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
         Edge edge = Edge.read(s);
+        Boundaries boundaries = Boundaries.read(s);
 
         // Jetty's own ProxyServlet parameters, validated here so that a bad value names the setting.
         Map<String, String> jetty = new LinkedHashMap<>();
@@ -147,7 +179,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
         }
         return new ProxySettings(classifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                edge, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

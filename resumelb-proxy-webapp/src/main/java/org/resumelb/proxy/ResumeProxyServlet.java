@@ -86,8 +86,9 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
             }
             throw e;
         }
-        LOG.info("ResumeLB proxy started: policy {}, settings {}; status, dashboard and metrics under {}{}/ answer {}",
-                settings.policy(), settings.inForce(), context.getContextPath(), settings.prefix(), settings.adminAllow());
+        LOG.info("ResumeLB proxy started: policy {}, settings {}; status, dashboard and metrics under {}{}/ answer {} (statusAllow),"
+                        + " admin calls {} (adminAllow)", settings.policy(), settings.inForce(), context.getContextPath(), settings.prefix(),
+                settings.boundaries().statusAllow(), settings.adminAllow());
     }
 
     /** The load balancer behind this servlet (null before init). */
@@ -184,6 +185,9 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         super.addProxyHeaders(clientRequest, proxyRequest);
+        // After Jetty's own: what a client sent of Forwarded / X-Forwarded-* / X-Real-IP is replaced, unless it came through a trusted proxy.
+        proxyRequest.headers(h -> lb.forwardedHeaders().write(clientRequest.getRemoteAddr(), clientRequest.getScheme(),
+                clientRequest.getHeader("Host"), clientRequest.getLocalPort(), clientRequest::getHeaders, h::remove, h::put));
         Lease lease = lease(clientRequest);
         if (lease != null) {
             proxyRequest.headers(headers -> headers.put(Protocol.CLASS_HEADER, lease.requestClass()));

@@ -33,8 +33,16 @@ final class Cluster implements AutoCloseable {
     static final String SECRET = "cluster-test-secret-0123456789";
 
     /**
+     * The forwarding headers {@link EchoApp} echoes, each in {@code X-Echo-<name>}: its fields joined with " | ",
+     * percent-encoded (Jetty's proxy would unquote a quoted-string on the way back); read with {@link #echoed}.
+     */
+    static final List<String> FORWARDING = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+            "X-Forwarded-Port", "X-Real-IP", "Via");
+
+    /**
      * The worker application: answers with its name in {@code X-Worker} and echoes
-     * the X-ResumeLB-* headers it received in {@code X-Seen-*}; {@code ?sleep=ms}
+     * the X-ResumeLB-* headers it received in {@code X-Seen-*} and the
+     * {@link #FORWARDING} ones in {@code X-Echo-*}; {@code ?sleep=ms}
      * delays the answer; POST bodies are read and counted.
      */
     static final class EchoApp extends HttpServlet {
@@ -71,9 +79,21 @@ final class Cluster implements AutoCloseable {
                     resp.addHeader("X-Seen-" + h.substring("x-resumelb-".length()), req.getHeader(h));
                 }
             }
+            for (String h : FORWARDING) {
+                List<String> values = Collections.list(req.getHeaders(h));
+                if (!values.isEmpty()) {
+                    resp.setHeader("X-Echo-" + h, java.net.URLEncoder.encode(String.join(" | ", values), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
             resp.setContentType("text/plain");
             resp.getWriter().write(name + " " + req.getMethod() + " " + req.getRequestURI() + " host=" + req.getHeader("Host") + " body=" + bodyBytes);
         }
+    }
+
+    /** The value of a forwarding header as {@link EchoApp} received it, or null when it received none. */
+    static String echoed(org.eclipse.jetty.client.Response response, String header) {
+        String v = response.getHeaders().get("X-Echo-" + header);
+        return v == null ? null : java.net.URLDecoder.decode(v, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     final Server proxy;
@@ -91,6 +111,11 @@ final class Cluster implements AutoCloseable {
      *     appear to come from another address while still connecting over loopback
      */
     Cluster(Map<String, String> proxyParams, boolean forwarded) throws Exception {
+        this(proxyParams, forwarded, ResumeProxyServlet.class);
+    }
+
+    /** @param servlet the proxy servlet class: {@link ResumeProxyServlet} or a test subclass */
+    Cluster(Map<String, String> proxyParams, boolean forwarded, Class<? extends ResumeProxyServlet> servlet) throws Exception {
         proxy = new Server();
         if (forwarded) {
             org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
@@ -103,7 +128,7 @@ final class Cluster implements AutoCloseable {
             proxy.addConnector(loopback(proxy));
         }
         ServletContextHandler context = new ServletContextHandler("/");
-        proxyServlet = new ServletHolder(ResumeProxyServlet.class);
+        proxyServlet = new ServletHolder(servlet);
         proxyServlet.setAsyncSupported(true);
         Map<String, String> params = new HashMap<>(Map.of("secret", SECRET, "queueTimeout", "2s"));
         params.putAll(proxyParams);

@@ -1,6 +1,7 @@
 package org.resumelb.proxy;
 
 import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.operations.Admin;
 import org.resumelb.proxy.operations.RuntimeSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -75,7 +76,8 @@ class OperationsTest {
         Request r = client.POST(cluster.proxyUrl() + "/_resumelb/admin/" + operation)
                 .body(new BytesRequestContent("application/json", bytes)).timeout(10, TimeUnit.SECONDS);
         if (secret != null) {
-            r.headers(h -> h.put(Protocol.SIGNATURE_HEADER, Protocol.sign(secret.getBytes(StandardCharsets.UTF_8), bytes)));
+            r.headers(h -> h.put(Protocol.SIGNATURE_HEADER,
+                    Admin.sign(secret.getBytes(StandardCharsets.UTF_8), "/_resumelb/admin/" + operation, bytes)));
         }
         return r.send();
     }
@@ -240,7 +242,7 @@ class OperationsTest {
         for (String path : new String[] {"/_resumelb/", "/_resumelb/status", "/_resumelb/metrics"}) {
             ContentResponse r = get(path, "203.0.113.5");
             assertEquals(403, r.getStatus(), path);
-            assertTrue(r.getContentAsString().contains("adminAllow"), r.getContentAsString());
+            assertTrue(r.getContentAsString().contains("(setting statusAllow"), r.getContentAsString());
             assertEquals(200, get(path, null).getStatus(), path + " from loopback");
         }
         Request call = client.POST(cluster.proxyUrl() + "/_resumelb/admin/settings").headers(h -> h.put("X-Forwarded-For", "203.0.113.5"))

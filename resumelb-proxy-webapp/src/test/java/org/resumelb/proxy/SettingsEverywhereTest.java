@@ -19,7 +19,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.Settings;
-import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.operations.RuntimeSettings;
 import org.resumelb.proxy.membership.WorkerDirectory;
 import org.resumelb.proxy.operations.Admin;
@@ -65,7 +64,8 @@ class SettingsEverywhereTest {
                 file, RuntimeSettings.DEFAULTS);
         byte[] body = ("{\"sentAt\":" + System.currentTimeMillis() + ",\"nonce\":\"" + UUID.randomUUID()
                 + "\",\"settings\":{\"" + name + "\":" + literal + "}}").getBytes(StandardCharsets.UTF_8);
-        Admin.Answer answer = admin.handle("/settings", body, Protocol.sign(SECRET.getBytes(StandardCharsets.UTF_8), body));
+        String path = "/_resumelb/admin/settings";
+        Admin.Answer answer = admin.handle(path, "/settings", body, Admin.sign(SECRET.getBytes(StandardCharsets.UTF_8), path, body));
         assertEquals(400, answer.status());
         assertEquals(expected, answer.body(), "admin call");
         assertEquals(RuntimeSettings.DEFAULTS, admin.inForce(), "nothing changed");

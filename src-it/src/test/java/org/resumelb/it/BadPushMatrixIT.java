@@ -27,7 +27,11 @@ import org.resumelb.agent.resume.ResumeLimits;
 
 /**
  * Over a thousand generated bad pushes against the real proxy WAR: every one
- * is answered 4xx, none 5xx, and the pool is exactly as it was.
+ * is answered 4xx, none 5xx, and the pool is exactly as it was. Then the
+ * pushes a signature does not make acceptable: worker URLs outside
+ * {@code workerAllow} (403) and workers beyond {@code maxWorkers} (429), each
+ * leaving the pool exactly as it was, and departed workers bounded by
+ * {@code maxDeparted}.
  */
 class BadPushMatrixIT {
 
@@ -210,5 +214,79 @@ class BadPushMatrixIT {
             assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
         }
         assertEquals(java.util.Map.of("too_large", 1L), proxy.rejected());
+    }
+
+    ContentResponse send(ProxyNode to, Push p) throws Exception {
+        return client.POST(to.url() + "/_resumelb/resumes").body(new BytesRequestContent("application/json", p.body()))
+                .headers(h -> h.put(Protocol.SIGNATURE_HEADER, p.signature())).timeout(20, TimeUnit.SECONDS).send();
+    }
+
+    static Push at(String kind, String worker, long seq, boolean draining) {
+        return signed(kind, CODEC.encode(new Resume(worker, worker + "#1", "1.0", seq, System.currentTimeMillis(), draining,
+                Map.of("evil", 1e6))));
+    }
+
+    @Test
+    void workerUrlsOutsideWorkerAllowAreRefusedWith403AndThePoolIsUnchanged() throws Exception {
+        byte[] good = CODEC.encode(resume(100, System.currentTimeMillis(), Map.of("site-a", 5.0, "site-b", 2.5)));
+        assertEquals(204, send(signed("good", good)).getStatus());
+        JsonNode before = proxy.poolState();
+        List<String> urls = List.of("http://169.254.169.254", "http://169.254.169.254/latest/meta-data", "http://169.254.0.1:8080/app",
+                "http://[fe80::1]:8080", "http://[fe80::a00:27ff:fe4e:66a1]", "http://[::ffff:169.254.169.254]",
+                // the load balancer itself: every request sent there would come back
+                proxy.url(), proxy.url() + "/app", "http://localhost:" + proxy.port(), "http://0.0.0.0:" + proxy.port(),
+                "http://127.0.0.2:" + proxy.port() + "/x", "http://[::1]:" + proxy.port(),
+                "http://no-such-worker.invalid:8080", "https://worker.example.invalid");
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        List<String> messages = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String url = urls.get(i % urls.size());
+            ContentResponse r = send(at("disallowed", url, 1 + i, false));
+            statuses.merge(r.getStatus(), 1, Integer::sum);
+            if (i < urls.size()) {
+                messages.add(r.getContentAsString().trim());
+            }
+        }
+        System.out.printf("200 pushes of disallowed worker URLs: statuses %s; e.g.%n  %s%n", statuses, String.join("\n  ", messages));
+        assertEquals(Map.of(403, 200), statuses);
+        for (String m : messages) {
+            assertTrue(m.startsWith("worker URL ") && m.endsWith("(setting workerAllow)"), m);
+        }
+        assertEquals(before, proxy.poolState(), "the pool is exactly as it was");
+        assertEquals(Map.of("worker_not_allowed", 200L), proxy.rejected());
+    }
+
+    @Test
+    void workersBeyondMaxWorkersAreRefusedWith429AndDepartedOnesAreBounded() throws Exception {
+        try (ProxyNode capped = new ProxyNode(0, Map.of("maxWorkers", "3", "maxDeparted", "2"))) {
+            for (int w = 1; w <= 3; w++) {
+                assertEquals(204, send(capped, at("good", "http://10.9.0." + w + ":8080", 1, false)).getStatus());
+            }
+            JsonNode before = ProxyStatus.full(capped.url()).poolState();
+            Map<Integer, Integer> statuses = new TreeMap<>();
+            String message = null;
+            for (int i = 0; i < 300; i++) {
+                ContentResponse r = send(capped, at("one too many", "http://10.9.1." + (i % 250) + ":" + (8000 + i), 1, false));
+                statuses.merge(r.getStatus(), 1, Integer::sum);
+                message = r.getContentAsString().trim();
+            }
+            System.out.printf("300 pushes of new workers beyond maxWorkers=3: statuses %s; e.g. %s%n", statuses, message);
+            assertEquals(Map.of(429, 300), statuses);
+            assertTrue(message.contains("maxWorkers=3") && message.endsWith("(setting maxWorkers)"), message);
+            assertEquals(before, ProxyStatus.full(capped.url()).poolState(), "the pool is exactly as it was");
+            assertEquals(Map.of("too_many_workers", 300L), capped.rejected());
+
+            assertEquals(204, send(capped, at("renewal", "http://10.9.0.2:8080", 2, false)).getStatus(), "live workers keep renewing");
+            assertEquals(204, send(capped, at("drain", "http://10.9.0.1:8080", 2, true)).getStatus());
+            assertEquals(204, send(capped, at("now there is room", "http://10.9.1.0:8000", 1, false)).getStatus(),
+                    "a refused push recorded nothing: its id and seq are accepted once there is room");
+            for (int i = 0; i < 100; i++) {
+                assertEquals(204, send(capped, at("stranger draining", "http://10.9.2." + i + ":8080", 1, true)).getStatus());
+            }
+            assertEquals(3, capped.liveWorkers().size());
+            assertEquals(2, capped.departed().size(), "maxDeparted=2: " + capped.departed());
+            assertTrue(capped.departed().keySet().containsAll(List.of("http://10.9.2.98:8080", "http://10.9.2.99:8080")),
+                    "the latest to leave are remembered: " + capped.departed());
+        }
     }
 }

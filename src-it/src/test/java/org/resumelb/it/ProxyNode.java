@@ -25,6 +25,7 @@ final class ProxyNode implements AutoCloseable {
     ProxyNode(int port, Map<String, String> params) throws Exception {
         server = new Server(new QueuedThreadPool(200));
         ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setShutdownIdleTimeout(100); // keep-alive connections end at stop without waiting for the stop timeout
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.setAcceptQueueSize(1024);

@@ -44,7 +44,8 @@ public final class SettingNames {
             "classifier", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
             "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses",
-            "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate"), JETTY);
+            "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
+            "trustedProxies", "statusAllow", "workerAllow", "maxWorkers", "maxDeparted", "classBudget"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

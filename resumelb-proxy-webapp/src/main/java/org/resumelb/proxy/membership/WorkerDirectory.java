@@ -3,7 +3,6 @@ package org.resumelb.proxy.membership;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,6 +31,13 @@ import org.resumelb.proxy.pool.Pool;
  * is also the one applied. State of departed workers ({@link #departed}) is
  * informational and weakly consistent.
  *
+ * <p><b>Bounds.</b> At most {@code maxWorkers} workers are live: a push that would
+ * add one more is refused ({@link Full}) and changes nothing, not even the
+ * replay state; workers already live keep renewing, and workers pulled from the
+ * static list are never refused (the operator listed them). At most
+ * {@code maxDeparted} departed workers are remembered: the one that left
+ * longest ago is forgotten first.
+ *
  * <p>Pool membership itself (which live workers the pool routes to) changes
  * under one monitor, with a map of the live workers' versions and résumés, so
  * that single-version mode can move the whole pool from one version to another
@@ -56,17 +62,36 @@ public final class WorkerDirectory implements AutoCloseable {
     public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills) {
     }
 
+    /** Default of {@code maxWorkers}. */
+    public static final int DEFAULT_MAX_WORKERS = 1000;
+    /** Default of {@code maxDeparted}. */
+    public static final int DEFAULT_MAX_DEPARTED = 1000;
+
+    /** A push refused because {@code maxWorkers} workers are live already; nothing changed. */
+    public static final class Full extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Full(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private final Pool pool;
     private final ReplayGuard replayGuard;
     private final Clock clock;
     private final Cache<String, Live> live;
-    private final Map<String, State> departed = new ConcurrentHashMap<>();
+    private final int maxWorkers;
+    private final int maxDeparted;
+    /** Departed workers, the one that left longest ago first; guarded by itself. */
+    private final java.util.LinkedHashMap<String, State> departed = new java.util.LinkedHashMap<>();
     private final CopyOnWriteArrayList<Runnable> joinListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong ejections = new AtomicLong();
     private final boolean singleVersion;
     private final Object membershipLock = new Object();
     /** Live workers' reported versions and résumés; guarded by membershipLock. */
     private final Map<String, Member> members = new java.util.HashMap<>();
+    /** Pushes of new workers admitted against maxWorkers and not yet joined or given up; guarded by membershipLock. */
+    private int joining;
     /** The version the pool routes to in single-version mode; guarded by membershipLock. */
     private String activeVersion;
     /** activeVersion published for readers that do not take membershipLock (status pages). */
@@ -80,6 +105,20 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     public WorkerDirectory(Pool pool, Duration workerTtl, Duration maxSkew, Clock clock, boolean singleVersion) {
+        this(pool, workerTtl, maxSkew, clock, singleVersion, DEFAULT_MAX_WORKERS, DEFAULT_MAX_DEPARTED);
+    }
+
+    /**
+     * @param maxWorkers most live workers; a push that would add one more is refused
+     * @param maxDeparted most departed workers remembered (for the status page); the oldest is forgotten first
+     */
+    public WorkerDirectory(Pool pool, Duration workerTtl, Duration maxSkew, Clock clock, boolean singleVersion,
+                           int maxWorkers, int maxDeparted) {
+        if (maxWorkers < 1 || maxDeparted < 0) {
+            throw new IllegalArgumentException("maxWorkers must be at least 1 and maxDeparted at least 0");
+        }
+        this.maxWorkers = maxWorkers;
+        this.maxDeparted = maxDeparted;
         this.pool = pool;
         this.singleVersion = singleVersion;
         this.clock = clock;
@@ -90,7 +129,7 @@ public final class WorkerDirectory implements AutoCloseable {
                 .evictionListener((String url, Live w, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
                     if (url != null && cause.wasEvicted()) {
                         leave(url);
-                        departed.put(url, State.EXPIRED);
+                        departed(url, State.EXPIRED);
                         LOG.warn("ResumeLB worker {} expired: no résumé for {}", url, workerTtl);
                     }
                 })
@@ -103,31 +142,48 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     /**
-     * Applies a verified résumé pushed by a worker: replay and staleness
-     * checks, then the pool. A rejected résumé changes nothing.
+     * Applies a verified résumé pushed by a worker: the bound on live workers,
+     * replay and staleness checks, then the pool. A rejected résumé changes
+     * nothing.
+     *
+     * @throws Full when the worker is new and {@code maxWorkers} workers are live
      */
-    public void accept(Resume resume) throws ResumeException {
+    public void accept(Resume resume) throws ResumeException, Full {
         apply(resume.worker(), resume, true);
     }
 
-    /** Applies a résumé pulled from a statically listed worker (no replay check: we asked for it). */
+    /** Applies a résumé pulled from a statically listed worker (no replay check: we asked for it; never refused). */
     public void pulled(String url, Resume resume) {
         try {
             apply(url, resume, false);
-        } catch (ResumeException e) {
-            throw new IllegalStateException("unreachable: pulls are not replay-checked", e);
+        } catch (ResumeException | Full e) {
+            throw new IllegalStateException("unreachable: pulls are neither replay-checked nor bounded", e);
         }
     }
 
-    private void apply(String url, Resume resume, boolean checkReplay) throws ResumeException {
-        ResumeException[] rejected = new ResumeException[1];
+    private void apply(String url, Resume resume, boolean pushed) throws ResumeException, Full {
+        Exception[] rejected = new Exception[1];
         boolean[] joined = new boolean[1];
         live.asMap().compute(url, (u, previous) -> {
-            if (checkReplay) {
+            boolean admitted = false;
+            if (pushed && previous == null && !resume.draining()) {
+                if (!admitNew(u)) {
+                    rejected[0] = new Full("the pool already has maxWorkers=" + maxWorkers + " live workers: " + u
+                            + " is not added (setting maxWorkers)");
+                    return null;
+                }
+                admitted = true;
+            }
+            if (pushed) {
                 try {
                     replayGuard.admit(resume);
                 } catch (ResumeException e) {
                     rejected[0] = e;
+                    if (admitted) {
+                        synchronized (membershipLock) {
+                            joining--;
+                        }
+                    }
                     return previous;
                 }
             }
@@ -135,18 +191,23 @@ public final class WorkerDirectory implements AutoCloseable {
                 if (leave(u)) {
                     LOG.info("ResumeLB worker {} is draining: no new requests go to it", u);
                 }
-                departed.put(u, State.DRAINING);
+                departed(u, State.DRAINING);
                 return null;
             }
-            joined[0] = join(u, resume.version(), resume.skills());
-            departed.remove(u);
+            joined[0] = join(u, resume.version(), resume.skills(), admitted);
+            synchronized (departed) {
+                departed.remove(u);
+            }
             if (joined[0]) {
                 LOG.info("ResumeLB worker {} joined (version {}, {} skills)", u, resume.version(), resume.skills().size());
             }
             return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), resume.skills().size());
         });
-        if (rejected[0] != null) {
-            throw rejected[0];
+        if (rejected[0] instanceof ResumeException e) {
+            throw e;
+        }
+        if (rejected[0] instanceof Full e) {
+            throw e;
         }
         if (joined[0]) {
             for (Runnable listener : joinListeners) {
@@ -164,7 +225,7 @@ public final class WorkerDirectory implements AutoCloseable {
         live.asMap().computeIfPresent(url, (u, w) -> {
             was[0] = true;
             leave(u);
-            departed.put(u, State.EJECTED);
+            departed(u, State.EJECTED);
             return null;
         });
         if (was[0]) {
@@ -175,13 +236,48 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     /**
+     * Called inside the compute of a worker that is not live. Whether one more
+     * live worker fits under maxWorkers; if so, a place is held for it
+     * ({@code joining}) until the caller has joined it or given up.
+     */
+    private boolean admitNew(String url) {
+        synchronized (membershipLock) {
+            if (!members.containsKey(url) && members.size() + joining >= maxWorkers) {
+                return false;
+            }
+            joining++;
+            return true;
+        }
+    }
+
+    /** Remembers why a worker left, forgetting the one that left longest ago beyond maxDeparted. */
+    private void departed(String url, State state) {
+        synchronized (departed) {
+            departed.remove(url); // re-inserted: it is now the latest to leave
+            if (maxDeparted == 0) {
+                return;
+            }
+            departed.put(url, state);
+            if (departed.size() > maxDeparted) {
+                java.util.Iterator<String> oldest = departed.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+    }
+
+    /**
      * Called inside the worker's compute. Records the worker's résumé and puts
      * it in the pool, or in standby when single-version mode routes to another
-     * version. Returns true when the pool gained this worker.
+     * version. Returns true when the pool gained this worker. {@code admitted}:
+     * the worker holds a place taken by {@link #admitNew}.
      */
-    private boolean join(String url, String version, Map<String, Double> skills) {
+    private boolean join(String url, String version, Map<String, Double> skills, boolean admitted) {
         synchronized (membershipLock) {
             members.put(url, new Member(version, skills));
+            if (admitted) {
+                joining--; // its place is now its member entry
+            }
             if (!singleVersion) {
                 return pool.update(url, version, skills);
             }
@@ -257,7 +353,9 @@ public final class WorkerDirectory implements AutoCloseable {
                 return m != null && !VersionElection.key(m.version()).equals(activeVersion) ? State.STANDBY : State.ACTIVE;
             }
         }
-        return departed.get(url);
+        synchronized (departed) {
+            return departed.get(url);
+        }
     }
 
     /** Forgets the skills of one live worker (admin); it keeps its place. Returns false if unknown. */
@@ -293,7 +391,13 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     public Map<String, State> departed() {
-        return Map.copyOf(departed);
+        synchronized (departed) {
+            return Map.copyOf(departed);
+        }
+    }
+
+    public int maxWorkers() {
+        return maxWorkers;
     }
 
     public long ejections() {

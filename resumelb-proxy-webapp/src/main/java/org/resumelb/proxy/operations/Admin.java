@@ -16,11 +16,14 @@ import org.resumelb.agent.Log;
 import org.resumelb.proxy.pool.SwitchablePool;
 
 /**
- * Authenticated admin calls, signed like résumé pushes
- * ({@code X-ResumeLB-Signature: v1=<hex HMAC-SHA256(secret, body)>}); the body
- * is a JSON object with {@code sentAt} (milliseconds, within {@code maxSkew}) and
- * a {@code nonce} (8 to 128 characters, never used before within twice
- * {@code maxSkew}), so a captured call cannot be played again.
+ * Authenticated admin calls, signed with the secret of résumé pushes over the
+ * method, the path and the body
+ * ({@code X-ResumeLB-Signature: v1=<hex HMAC-SHA256(secret, "POST <path>\n" + body)>},
+ * {@link #signed}), so a body signed for one call cannot be sent to another;
+ * the body is a JSON object with {@code sentAt} (milliseconds, within
+ * {@code maxSkew}) and a {@code nonce} (8 to 128 characters, never used before
+ * within twice {@code maxSkew}), so a captured call cannot be played again.
+ * (Résumé pushes sign the body alone: that is wire protocol v1.)
  *
  * <ul>
  * <li>{@code POST <prefix>/admin/settings} {@code {"settings":{"policy":"least-backlog","variance":2}}}:
@@ -77,13 +80,38 @@ public final class Admin {
         return settingsFile;
     }
 
-    /** Handles {@code operation} ("/settings" or "/reset-skills", after {@code <prefix>/admin}). */
-    public Answer handle(String operation, byte[] body, String signature) {
+    /**
+     * The bytes an admin call's signature covers: {@code "POST " + path + "\n"}
+     * in UTF-8, then the body's exact bytes.
+     *
+     * @param path the path of the call below the load balancer's context, {@code <prefix>/admin/<call>}
+     *     ({@code /_resumelb/admin/settings}), without query
+     */
+    public static byte[] signed(String path, byte[] body) {
+        byte[] head = ("POST " + path + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    /** The {@code X-ResumeLB-Signature} value of an admin call: {@code v1=} and the hex HMAC of {@link #signed}. */
+    public static String sign(byte[] secret, String path, byte[] body) {
+        return Protocol.sign(secret, signed(path, body));
+    }
+
+    /**
+     * Handles one call.
+     *
+     * @param path the path the call was sent to, below the context ({@code <prefix>/admin/<call>}): it is signed
+     * @param operation the call: "/settings" or "/reset-skills" (the path after {@code <prefix>/admin})
+     */
+    public Answer handle(String path, String operation, byte[] body, String signature) {
         if (secret == null) {
             return new Answer(403, "admin calls are signed with the load balancer's secret, and this one has none: set 'secret' or 'secretFile'");
         }
-        if (!Protocol.verify(secret, body, signature)) {
-            return new Answer(401, "admin calls need a valid " + Protocol.SIGNATURE_HEADER + " header: v1=<hex HMAC-SHA256(secret, body)>");
+        if (!Protocol.verify(secret, signed(path, body), signature)) {
+            return new Answer(401, "admin calls need a valid " + Protocol.SIGNATURE_HEADER + " header: v1=<hex HMAC-SHA256(secret, \"POST "
+                    + path + "\\n\" + body)>, over this call's path and its exact body");
         }
         Map<String, Object> call;
         try {

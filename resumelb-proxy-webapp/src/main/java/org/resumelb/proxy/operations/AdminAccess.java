@@ -6,7 +6,9 @@ import org.resumelb.agent.net.AddressList;
  * Who may use an operations endpoint: the loopback addresses always, plus the
  * addresses and CIDR blocks of a setting ({@code adminAllow}, {@code statusAllow}:
  * {@code 10.0.0.0/8, 192.0.2.7, 2001:db8::/32}), or everyone with {@code *}.
- * Immutable and thread-safe.
+ * The loopback exemption is {@link #allows}; {@link #lists} is the setting
+ * alone, for a request whose address came through forwarding headers (see
+ * {@link Operations}). Immutable and thread-safe.
  */
 public final class AdminAccess {
 
@@ -20,7 +22,7 @@ public final class AdminAccess {
     }
 
     /**
-     * Parses {@code adminAllow}.
+     * Parses {@code adminAllow} or {@code statusAllow}.
      *
      * @throws IllegalArgumentException naming the entry that is not an IP address, a CIDR block or *
      */
@@ -36,6 +38,11 @@ public final class AdminAccess {
         }
         java.net.InetAddress address = AddressList.address(remoteAddress);
         return AddressList.isLoopback(address) || allowed.contains(address);
+    }
+
+    /** Whether the setting itself lists this address (or is {@code *}): no loopback exemption. */
+    public boolean lists(String address) {
+        return !allowed.isEmpty() && allowed.contains(address);
     }
 
     @Override

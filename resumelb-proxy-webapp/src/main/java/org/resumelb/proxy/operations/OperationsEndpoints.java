@@ -51,7 +51,7 @@ public final class OperationsEndpoints {
      * @return false when the request is not under the prefix (the caller proxies it)
      */
     public boolean serve(String path, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Operations.Route route = operations.route(path, request.getMethod(), request.getRemoteAddr());
+        Operations.Route route = operations.route(path, request.getMethod(), request.getRemoteAddr(), request::getHeaders);
         if (route == null) {
             return false;
         }
@@ -68,9 +68,9 @@ public final class OperationsEndpoints {
         }
         switch (route.endpoint()) {
             case FORBIDDEN -> {
-                LOG.debug("ResumeLB refused {} {} from {}", request.getMethod(), request.getRequestURI(), request.getRemoteAddr());
-                plain(response, HttpServletResponse.SC_FORBIDDEN, operations.prefix() + op + " answers " + operations.access()
-                        + "; " + request.getRemoteAddr() + " is not allowed (setting adminAllow)");
+                LOG.debug("ResumeLB refused {} {} from {}: {}", request.getMethod(), request.getRequestURI(), request.getRemoteAddr(),
+                        route.refusal());
+                plain(response, HttpServletResponse.SC_FORBIDDEN, route.refusal());
             }
             case REDIRECT -> {
                 response.setStatus(HttpServletResponse.SC_MOVED_PERMANENTLY);
@@ -85,7 +85,7 @@ public final class OperationsEndpoints {
                 metrics.write(response.getOutputStream());
             }
             case RESUMES -> resumes(request, response);
-            case ADMIN -> adminCall(request, response, op.substring("/admin".length()));
+            case ADMIN -> adminCall(request, response, operations.prefix() + op, op.substring("/admin".length()));
             case NOT_FOUND -> plain(response, HttpServletResponse.SC_NOT_FOUND, "no such ResumeLB operation: " + op
                     + " (there are " + Operations.LIST + ")");
         }
@@ -140,14 +140,14 @@ public final class OperationsEndpoints {
         response.getOutputStream().write(page);
     }
 
-    private void adminCall(HttpServletRequest request, HttpServletResponse response, String operation) throws IOException {
+    private void adminCall(HttpServletRequest request, HttpServletResponse response, String path, String operation) throws IOException {
         byte[] body = readBounded(request, MAX_ADMIN_BODY);
         if (body == null) {
             response.setHeader("Connection", "close");
             plain(response, 413, "admin call bodies are at most " + MAX_ADMIN_BODY + " bytes");
             return;
         }
-        Admin.Answer answer = admin.handle(operation, body, request.getHeader(Protocol.SIGNATURE_HEADER));
+        Admin.Answer answer = admin.handle(path, operation, body, request.getHeader(Protocol.SIGNATURE_HEADER));
         if (answer.status() == 200) {
             byte[] json = answer.body().getBytes(StandardCharsets.UTF_8);
             response.setStatus(200);
@@ -171,7 +171,8 @@ public final class OperationsEndpoints {
         if (body == null) {
             answer = receiver.tooLarge(Math.max(declared, max + 1L));
         } else {
-            answer = receiver.receive(body, request.getHeader(Protocol.SIGNATURE_HEADER));
+            // The address and port the push came in on: a worker URL that points back there would loop (workerAllow).
+            answer = receiver.receive(body, request.getHeader(Protocol.SIGNATURE_HEADER), request.getLocalAddr(), request.getLocalPort());
         }
         if (answer.status() == 204) {
             response.setStatus(204);

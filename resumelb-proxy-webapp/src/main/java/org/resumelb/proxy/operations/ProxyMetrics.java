@@ -51,6 +51,7 @@ public final class ProxyMetrics {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Counter retries;
     private final Counter noWorker;
+    private final Counter classOverflow;
     private final Histogram routing;
     /** Per-worker request series kept before those of departed workers are dropped. */
     static final int MAX_WORKER_SERIES = 1024;
@@ -73,6 +74,10 @@ public final class ProxyMetrics {
                 .help("Requests retried on another worker after a connection failure").register(registry);
         noWorker = Counter.builder().name("resumelb_no_worker")
                 .help("Requests answered 503 because no worker joined within queueTimeout").register(registry);
+        classOverflow = Counter.builder().name("resumelb_class_overflow")
+                .help("Requests of a class in no résumé routed by backlog, teaching nobody, because the worker that would"
+                        + " have learnt it had spent its classBudget")
+                .register(registry);
         routing = Histogram.builder().name("resumelb_routing_seconds")
                 .help("Time to classify a request and pick its worker")
                 .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
@@ -183,6 +188,15 @@ public final class ProxyMetrics {
 
     public void noWorker() {
         noWorker.inc();
+    }
+
+    /** One request sent as the overflow class (classBudget spent). */
+    public void classOverflow() {
+        classOverflow.inc();
+    }
+
+    public long classOverflows() {
+        return (long) classOverflow.get();
     }
 
     public void routingNanos(long nanos) {

@@ -47,6 +47,15 @@ abstract class AbstractPool implements Pool {
     final DecayedBacklog meanBacklog = new DecayedBacklog();
     /** The settings in force; each policy reads the tunables it owns from here. */
     PoolSettings settings;
+    /**
+     * New classes (in no résumé) a worker may be taught per minute; 0: no limit.
+     * A token bucket per worker, full ({@code classBudget} tokens) when it joins.
+     */
+    private int classBudget;
+    /** Set by {@link #choose} when it routed by backlog because a class budget refused; read by acquire under the lock. */
+    boolean overflowed;
+    /** The clock of class budgets (nanoseconds); a field so that tests can step it. */
+    java.util.function.LongSupplier nanoClock = System::nanoTime;
     private double workerDecay;
     /** Keeps its last value while the pool is empty, as in zc.resumelb. */
     private double poolDecay;
@@ -81,12 +90,21 @@ abstract class AbstractPool implements Pool {
 
     @Override
     public final PoolWorker acquire(String requestClass) {
+        return acquire(requestClass, null);
+    }
+
+    @Override
+    public final PoolWorker acquire(String requestClass, Pool.Acquired acquired) {
         Objects.requireNonNull(requestClass, "requestClass");
         synchronized (lock) {
             if (size == 0) {
                 return null;
             }
+            overflowed = false;
             PoolWorker worker = choose(requestClass);
+            if (overflowed && acquired != null) {
+                acquired.overflow = true;
+            }
             moveToMostRecentlyUsed(worker);
             worker.backlog++;
             worker.meanBacklog.record(worker.backlog, workerDecay);
@@ -215,6 +233,68 @@ abstract class AbstractPool implements Pool {
         synchronized (lock) {
             return settings;
         }
+    }
+
+    /** Sets the class budget (new classes a worker may be taught per minute; 0: no limit). */
+    final void classBudget(int perMinute) {
+        if (perMinute < 0) {
+            throw new IllegalArgumentException("classBudget must be >= 0, got " + perMinute);
+        }
+        synchronized (lock) {
+            classBudget = perMinute;
+        }
+    }
+
+    final int classBudget() {
+        synchronized (lock) {
+            return classBudget;
+        }
+    }
+
+    /**
+     * Lock held. Whether {@code worker} may be taught one more class now, which
+     * it then is (one token of its bucket spent). Allocates nothing.
+     */
+    final boolean mayTeach(PoolWorker worker) {
+        int budget = classBudget;
+        if (budget <= 0) {
+            return true;
+        }
+        long now = nanoClock.getAsLong();
+        if (!worker.budgetStarted) {
+            worker.budgetStarted = true;
+            worker.budgetTokens = budget;
+        } else {
+            double refill = (now - worker.budgetNanos) * (budget / 60e9);
+            worker.budgetTokens = Math.min(budget, worker.budgetTokens + Math.max(0, refill));
+        }
+        worker.budgetNanos = now;
+        if (worker.budgetTokens < 1) {
+            return false;
+        }
+        worker.budgetTokens -= 1;
+        return true;
+    }
+
+    /**
+     * Lock held, {@code size > 0}. The worker with the fewest requests in flight;
+     * among equals the least recently used. Stops at the first idle worker;
+     * allocates nothing.
+     */
+    final PoolWorker leastBacklog() {
+        PoolWorker best = null;
+        int bestBacklog = Integer.MAX_VALUE;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            int b = w.backlog;
+            if (b == 0) {
+                return w;
+            }
+            if (b < bestBacklog) {
+                bestBacklog = b;
+                best = w;
+            }
+        }
+        return best;
     }
 
     /**

@@ -25,18 +25,6 @@ public final class LeastBacklogPool extends AbstractPool {
 
     @Override
     PoolWorker choose(String requestClass) {
-        PoolWorker best = null;
-        int bestBacklog = Integer.MAX_VALUE;
-        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-            int b = w.backlog;
-            if (b == 0) {
-                return w;
-            }
-            if (b < bestBacklog) {
-                bestBacklog = b;
-                best = w;
-            }
-        }
-        return best;
+        return leastBacklog();
     }
 }

@@ -17,6 +17,31 @@ import java.util.Map;
 public interface Pool {
 
     /**
+     * The class a request is routed and named under when its own class is in no
+     * résumé and the worker that would have learnt it has spent its
+     * {@code classBudget} (see {@link #acquire(String, Acquired)}).
+     */
+    String OVERFLOW = "(overflow)";
+
+    /**
+     * What the pool tells about one {@link #acquire(String, Acquired)} besides
+     * the worker. One per call, filled by the pool under its lock.
+     */
+    final class Acquired {
+        boolean overflow;
+
+        /**
+         * Whether the request's class is in no résumé and was taught to nobody
+         * because the worker that would have learnt it has spent its
+         * {@code classBudget}: the worker was picked by backlog, and the caller
+         * names the request {@link #OVERFLOW} (to the worker and in counts).
+         */
+        public boolean overflow() {
+            return overflow;
+        }
+    }
+
+    /**
      * Picks a worker for a request of class {@code requestClass} (never null;
      * {@code ""} allowed). Non-blocking.
      *
@@ -24,6 +49,15 @@ public interface Pool {
      *     call {@link #release} exactly once for each non-null result.
      */
     PoolWorker acquire(String requestClass);
+
+    /**
+     * {@link #acquire(String)}, telling in {@code acquired} whether the request
+     * overflowed ({@link Acquired#overflow()}). Policies that never teach a
+     * class never overflow.
+     */
+    default PoolWorker acquire(String requestClass, Acquired acquired) {
+        return acquire(requestClass);
+    }
 
     /**
      * Ends a request started by {@link #acquire}. Releasing a worker that was

@@ -32,6 +32,12 @@ public final class PoolWorker {
      */
     HashMap<String, Double> gained;
 
+    /** Classes this worker may still be taught now (classBudget's token bucket); set when budgetStarted. */
+    double budgetTokens;
+    /** When budgetTokens was last refilled (System.nanoTime scale). */
+    long budgetNanos;
+    boolean budgetStarted;
+
     int backlog;
     /** The decayed mean of backlog, over about backlogHistory acquires and releases. */
     final DecayedBacklog meanBacklog = new DecayedBacklog();

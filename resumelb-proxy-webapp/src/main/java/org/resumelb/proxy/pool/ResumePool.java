@@ -27,6 +27,17 @@ import java.util.Map;
  * its résumé (zc.resumelb does so), so the class sticks there until the
  * worker's next résumé replaces the whole résumé.
  *
+ * <p><b>Class budget</b> (not in zc.resumelb; off unless set, as by the load
+ * balancer's {@code classBudget}): clients choose classes (a Host header), so a
+ * flood of never-seen classes would teach every worker thousands of junk
+ * classes. A worker may be taught at most {@code classBudget} classes that are
+ * in no résumé per minute (a token bucket, full when it joins); a request of
+ * such a class whose least-recently-used worker has no token left goes to the
+ * least busy worker, nobody learns its class, and {@code acquire} reports an
+ * overflow ({@link Pool#OVERFLOW}). Classes in résumés, and a skilled class
+ * spreading to the least-recently-used worker, are never limited. A refusal
+ * adds nothing to the skilled sets or to any worker's gained classes.
+ *
  * <p><b>Concurrency contract.</b> One monitor guards everything (see
  * {@link AbstractPool}). {@code acquire} does one {@code HashMap} lookup of the
  * class, a scan over that class's skilled workers (a handful, not the whole
@@ -86,6 +97,12 @@ public final class ResumePool extends AbstractPool {
             }
         }
         if (best == null) {
+            if (set == null && !mayTeach(first)) {
+                // A class nobody has, and the worker that would learn it has spent its classBudget:
+                // by backlog, teaching nobody (the caller names the request OVERFLOW).
+                overflowed = true;
+                return leastBacklog();
+            }
             best = first;
             if (!firstSkilled) {
                 gain(first, requestClass, set);

@@ -31,7 +31,17 @@ public final class SwitchablePool implements Pool {
     private final CopyOnWriteArrayList<AbstractPool> retiring = new CopyOnWriteArrayList<>();
 
     public SwitchablePool(String policy, PoolSettings settings) {
-        this.current = (AbstractPool) Pools.create(policy, settings);
+        this(policy, settings, 0);
+    }
+
+    /**
+     * @param classBudget new classes (in no résumé) a worker may be taught per minute, kept across policy switches;
+     *     0: no limit (see {@link ResumePool})
+     */
+    public SwitchablePool(String policy, PoolSettings settings, int classBudget) {
+        AbstractPool first = (AbstractPool) Pools.create(policy, settings);
+        first.classBudget(classBudget);
+        this.current = first;
     }
 
     /**
@@ -47,6 +57,7 @@ public final class SwitchablePool implements Pool {
                 return false;
             }
             AbstractPool next = (AbstractPool) Pools.create(policy, previous.settings());
+            next.classBudget(previous.classBudget());
             previous.copyWorkersInto(next);
             retiring.add(previous);
             current = next;
@@ -63,6 +74,11 @@ public final class SwitchablePool implements Pool {
     @Override
     public PoolWorker acquire(String requestClass) {
         return current.acquire(requestClass);
+    }
+
+    @Override
+    public PoolWorker acquire(String requestClass, Acquired acquired) {
+        return current.acquire(requestClass, acquired);
     }
 
     @Override

@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
+import org.resumelb.agent.Log;
 import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.classify.RequestView;
@@ -29,6 +31,8 @@ import org.resumelb.proxy.pool.PoolWorker;
  */
 public final class Router {
 
+    private static final Log LOG = Log.get(Router.class);
+
     private final RequestClassifier classifier;
     private final Pool pool;
     private final WorkerDirectory directory;
@@ -36,6 +40,9 @@ public final class Router {
     private final ClassCounts classCounts;
     private final RetryPolicy retryPolicy;
     private final Set<Lease> inFlight = ConcurrentHashMap.newKeySet();
+    /** At most one warning a minute about requests sent as the overflow class. */
+    private static final long OVERFLOW_WARNING_NANOS = 60_000_000_000L;
+    private final AtomicLong lastOverflowWarning = new AtomicLong(System.nanoTime() - OVERFLOW_WARNING_NANOS - 1);
 
     public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
                   ClassCounts classCounts, RetryPolicy retryPolicy) {
@@ -47,14 +54,24 @@ public final class Router {
         this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
     }
 
-    /** A lease on the worker for this request, or null when the pool has no worker. */
+    /**
+     * A lease on the worker for this request, or null when the pool has no worker.
+     * A request whose class the pool refused to teach anyone ({@code classBudget},
+     * {@link Pool#OVERFLOW}) is leased, counted and sent as {@link Pool#OVERFLOW},
+     * so that neither the status page nor the worker learns the class.
+     */
     public Lease route(RequestView request) {
         long start = System.nanoTime();
         String requestClass = RequestClasses.classify(classifier, request);
-        PoolWorker worker = pool.acquire(requestClass);
+        Pool.Acquired acquired = new Pool.Acquired();
+        PoolWorker worker = pool.acquire(requestClass, acquired);
         metrics.routingNanos(System.nanoTime() - start);
         if (worker == null) {
             return null;
+        }
+        if (acquired.overflow()) {
+            overflowed(requestClass);
+            requestClass = Pool.OVERFLOW;
         }
         classCounts.count(requestClass);
         return lease(requestClass, worker, 0);
@@ -76,6 +93,18 @@ public final class Router {
         }
         metrics.retry();
         return lease(failed.requestClass(), next, failed.retries() + 1);
+    }
+
+    private void overflowed(String requestClass) {
+        metrics.classOverflow();
+        long now = System.nanoTime();
+        long last = lastOverflowWarning.get();
+        if (now - last > OVERFLOW_WARNING_NANOS && lastOverflowWarning.compareAndSet(last, now)) {
+            // At most one line a minute: a flood of new classes must not flood the log.
+            String example = requestClass.length() > 64 ? requestClass.substring(0, 64) + "…" : requestClass;
+            LOG.warn("ResumeLB classBudget spent: requests of classes in no résumé (such as '{}') go to the least busy worker as {},"
+                    + " teaching nobody ({} such requests so far)", example, Pool.OVERFLOW, metrics.classOverflows());
+        }
     }
 
     private Lease lease(String requestClass, PoolWorker worker, int retries) {

@@ -3,6 +3,7 @@ package org.resumelb.proxy.operations;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.membership.WorkerDirectory;
 import org.resumelb.proxy.membership.ResumeReceiver;
+import org.resumelb.proxy.membership.WorkerAllow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +33,7 @@ class StatusPageTest {
     final WorkerDirectory directory = new WorkerDirectory(pool, Duration.ofMinutes(1), Duration.ofMinutes(5), Clock.systemUTC());
     static final byte[] KEY = "0123456789abcdef0123".getBytes();
     static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
-    final ResumeReceiver receiver = new ResumeReceiver(CODEC, KEY, false, directory);
+    final ResumeReceiver receiver = new ResumeReceiver(CODEC, KEY, false, directory, WorkerAllow.parse("a, b, c"));
     final ProxyMetrics metrics = new ProxyMetrics(pool, directory, receiver, () -> 2);
     final ClassCounts counts = new ClassCounts(100);
     final Map<String, Long> oldest = new HashMap<>();

@@ -95,10 +95,11 @@ class SwitchablePoolTest {
             }));
         }
         // Résumés keep arriving while the policy changes under the requests.
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
         Thread updater = new Thread(() -> {
-            int round = 0;
             while (!done.get()) {
-                int i = round++ % 8;
+                int round = rounds.getAndIncrement();
+                int i = round % 8;
                 pool.update("http://w" + i, "1", Map.of("c" + i, 5.0 + round, "c" + (i + 8), 1.0));
             }
         });
@@ -112,6 +113,10 @@ class SwitchablePoolTest {
         }
         for (Thread t : threads) {
             t.join(60_000);
+        }
+        // On a busy machine the updater may not have been scheduled yet: every worker gets at least one update.
+        for (long deadline = System.currentTimeMillis() + 10_000; rounds.get() < 16 && System.currentTimeMillis() < deadline; ) {
+            Thread.sleep(1);
         }
         done.set(true);
         updater.join(10_000);

@@ -187,4 +187,29 @@ class RouterTest {
         assertEquals(RequestClasses.classify(RequestClasses.parse("host"), get("Shop.Example:8080")), lease.requestClass());
         lease.release();
     }
+
+    @Test
+    void aRequestOfAClassNobodyMayBeTaughtGoesAsTheOverflowClass() {
+        SwitchablePool budgeted = new SwitchablePool("resume", PoolSettings.DEFAULTS, 2);
+        try (WorkerDirectory d = new WorkerDirectory(budgeted, Duration.ofMinutes(1), Duration.ofMinutes(5), Clock.systemUTC())) {
+            ProxyMetrics m = new ProxyMetrics(budgeted, d, receiver, () -> 0);
+            ClassCounts counts = new ClassCounts(100);
+            Router r = new Router(RequestClasses.parse("host"), budgeted, d, m, counts, new RetryPolicy(Set.of("GET"), 1));
+            d.pulled("http://w1", new Resume("http://w1", "w", "1", 1, System.currentTimeMillis(), false, Map.of("real.example", 4.0)));
+            List<String> classes = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                Lease lease = r.route(get("junk-" + i + ".example"));
+                classes.add(lease.requestClass());
+                lease.success();
+            }
+            assertEquals(List.of("junk-0.example", "junk-1.example", org.resumelb.proxy.pool.Pool.OVERFLOW,
+                    org.resumelb.proxy.pool.Pool.OVERFLOW), classes.subList(0, 4), "two taught, then the overflow class");
+            assertEquals(8, m.classOverflows());
+            assertEquals(Set.of("junk-0.example", "junk-1.example", org.resumelb.proxy.pool.Pool.OVERFLOW), Set.copyOf(counts.names()),
+                    "the status page counts no junk name beyond the budget");
+            Lease real = r.route(get("real.example"));
+            assertEquals("real.example", real.requestClass(), "a class in a résumé is unaffected");
+            real.success();
+        }
+    }
 }
