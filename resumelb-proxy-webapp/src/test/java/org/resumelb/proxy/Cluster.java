@@ -111,11 +111,6 @@ final class Cluster implements AutoCloseable {
      *     appear to come from another address while still connecting over loopback
      */
     Cluster(Map<String, String> proxyParams, boolean forwarded) throws Exception {
-        this(proxyParams, forwarded, ResumeProxyServlet.class);
-    }
-
-    /** @param servlet the proxy servlet class: {@link ResumeProxyServlet} or a test subclass */
-    Cluster(Map<String, String> proxyParams, boolean forwarded, Class<? extends ResumeProxyServlet> servlet) throws Exception {
         proxy = new Server();
         if (forwarded) {
             org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
@@ -128,7 +123,7 @@ final class Cluster implements AutoCloseable {
             proxy.addConnector(loopback(proxy));
         }
         ServletContextHandler context = new ServletContextHandler("/");
-        proxyServlet = new ServletHolder(servlet);
+        proxyServlet = new ServletHolder(ResumeProxyServlet.class);
         proxyServlet.setAsyncSupported(true);
         Map<String, String> params = new HashMap<>(Map.of("secret", SECRET, "queueTimeout", "2s"));
         params.putAll(proxyParams);

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.servlet.http.HttpServletRequest;
 
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
@@ -30,20 +29,6 @@ import org.resumelb.proxy.operations.Admin;
  * an admin signature is bound to its path.
  */
 class EdgeTrustTest {
-
-    /**
-     * The proxy servlet with the forwarding-headers call as the servlet makes it
-     * (ResumeProxyServlet.addProxyHeaders, after super): the call is idempotent,
-     * so this test means the same whether the servlet already makes it or not.
-     */
-    public static final class WiredServlet extends ResumeProxyServlet {
-        @Override
-        protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
-            super.addProxyHeaders(clientRequest, proxyRequest);
-            proxyRequest.headers(h -> loadBalancer().forwardedHeaders().write(clientRequest.getRemoteAddr(), clientRequest.getScheme(),
-                    clientRequest.getHeader("Host"), clientRequest.getLocalPort(), clientRequest::getHeaders, h::remove, h::put));
-        }
-    }
 
     HttpClient client;
     Cluster cluster;
@@ -78,7 +63,7 @@ class EdgeTrustTest {
 
     @Test
     void aClientsForwardingHeadersNeverReachAWorkerNorOpenTheLoadBalancer() throws Exception {
-        cluster = new Cluster(Map.of(), false, WiredServlet.class);
+        cluster = new Cluster(Map.of());
         cluster.startWorker("w1", Map.of());
         cluster.awaitWorkers(1);
         int port = Integer.parseInt(cluster.proxyUrl().substring(cluster.proxyUrl().lastIndexOf(':') + 1));
@@ -117,7 +102,7 @@ class EdgeTrustTest {
     @Test
     void throughATrustedProxyTheChainIsKeptAndItsClientJudged() throws Exception {
         // The test client stands for a reverse proxy on this host: 127.0.0.1 is trusted.
-        cluster = new Cluster(Map.of("trustedProxies", "127.0.0.1", "statusAllow", "203.0.113.0/24"), false, WiredServlet.class);
+        cluster = new Cluster(Map.of("trustedProxies", "127.0.0.1", "statusAllow", "203.0.113.0/24"));
         cluster.startWorker("w1", Map.of());
         cluster.awaitWorkers(1);
         ContentResponse r = get("/page", "X-Forwarded-For", "6.6.6.6, 203.0.113.9", "Forwarded", "for=203.0.113.9;proto=https",
