@@ -14,7 +14,9 @@ import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
 import org.resumelb.proxy.operations.RuntimeSettings;
 import org.resumelb.proxy.membership.ResumeReceiver;
+import org.resumelb.proxy.membership.Readmission;
 import org.resumelb.proxy.membership.StaticWorkerPuller;
+import org.resumelb.proxy.membership.WorkerProbe;
 import org.resumelb.proxy.membership.WorkerDirectory;
 import org.resumelb.proxy.operations.Admin;
 import org.resumelb.proxy.operations.ClassCounts;
@@ -36,7 +38,8 @@ import org.resumelb.proxy.route.WaitingRoom;
  *
  * <pre>
  *   résumé pushes ──▶ ResumeReceiver ──▶ WorkerDirectory ──▶ SwitchablePool (policy)
- *   static workers ──▶ StaticWorkerPuller ──┘        │ joins        ▲ acquire / release
+ *   static workers ──▶ StaticWorkerPuller ──┘   ▲    │ joins        ▲ acquire / release
+ *   ejected workers' pushes ─▶ Readmission ─────┘ (once the worker answers a probe)
  *                                                    ▼              │
  *   client request ──▶ Router (classify, lease) ◀── WaitingRoom     │
  *                        └──────────────────────────────────────────┘
@@ -64,6 +67,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final OperationsEndpoints endpoints;
     private final ForwardedHeaders forwardedHeaders;
     private final StaticWorkerPuller puller;
+    private final Readmission readmission;
     /** Timeouts of the waiting room and the static pulls. */
     private final ScheduledThreadPoolExecutor timer;
 
@@ -94,6 +98,8 @@ public final class LoadBalancer implements AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        readmission = new Readmission(new WorkerProbe(settings.edge().connectTimeout()), timer, settings.workerTtl());
+        directory.readmitThrough(readmission);
         waitingRoom = new WaitingRoom(settings.queueTimeout(), settings.maxQueued(), timer, () -> pool.size() > 0);
         directory.onJoin(waitingRoom::open);
         metrics = new ProxyMetrics(pool, directory, receiver, waitingRoom::waiting);
@@ -198,6 +204,7 @@ public final class LoadBalancer implements AutoCloseable {
             puller.close();
         }
         waitingRoom.close();
+        readmission.close();
         directory.close();
         timer.shutdownNow();
     }

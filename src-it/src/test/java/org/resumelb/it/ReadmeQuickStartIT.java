@@ -140,9 +140,6 @@ class ReadmeQuickStartIT {
         Path webapp = yourWebapp(work.resolve("your-webapp-1.0"));
         int port1 = It.freePort();
         int port2 = It.freePort();
-        while (port2 == port1) {
-            port2 = It.freePort();
-        }
         Path workersDir = work.resolve("resumelb-workers");
         pidFiles.add(workersDir.resolve("worker-" + port1 + "/jetty.pid"));
         pidFiles.add(workersDir.resolve("worker-" + port2 + "/jetty.pid"));

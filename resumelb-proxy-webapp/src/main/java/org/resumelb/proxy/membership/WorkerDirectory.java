@@ -19,7 +19,8 @@ import org.resumelb.proxy.pool.Pool;
 /**
  * Which workers the load balancer knows and in what state, feeding the pool.
  * A worker is live from its first accepted résumé until it says it is
- * draining, is ejected after a failed connection (until its next résumé), or
+ * draining, is ejected after a failed connection (until it answers the load
+ * balancer's probe, {@link Readmission}), or
  * has not been heard from for {@code workerTtl} (a Caffeine expiring map with
  * a scheduler, so expiry happens on time even when no request comes).
  *
@@ -85,6 +86,8 @@ public final class WorkerDirectory implements AutoCloseable {
     /** Departed workers, the one that left longest ago first; guarded by itself. */
     private final java.util.LinkedHashMap<String, State> departed = new java.util.LinkedHashMap<>();
     private final CopyOnWriteArrayList<Runnable> joinListeners = new CopyOnWriteArrayList<>();
+    /** Set once at composition, before the first résumé; null: an ejected worker is back with its next résumé. */
+    private volatile Readmission readmission;
     private final AtomicLong ejections = new AtomicLong();
     private final boolean singleVersion;
     private final Object membershipLock = new Object();
@@ -144,29 +147,77 @@ public final class WorkerDirectory implements AutoCloseable {
     /**
      * Applies a verified résumé pushed by a worker: the bound on live workers,
      * replay and staleness checks, then the pool. A rejected résumé changes
-     * nothing.
+     * nothing. The résumé of a worker ejected after a failed connection is
+     * held by {@link Readmission} until the worker answers the load balancer's
+     * own probe.
      *
      * @throws Full when the worker is new and {@code maxWorkers} workers are live
      */
     public void accept(Resume resume) throws ResumeException, Full {
-        apply(resume.worker(), resume, true);
+        apply(resume.worker(), resume, Source.PUSHED);
     }
 
     /** Applies a résumé pulled from a statically listed worker (no replay check: we asked for it; never refused). */
     public void pulled(String url, Resume resume) {
         try {
-            apply(url, resume, false);
+            apply(url, resume, Source.PULLED);
         } catch (ResumeException | Full e) {
             throw new IllegalStateException("unreachable: pulls are neither replay-checked nor bounded", e);
         }
     }
 
-    private void apply(String url, Resume resume, boolean pushed) throws ResumeException, Full {
+    /**
+     * From now on, the pushed résumés of an ejected worker wait in {@code readmission}
+     * until the worker answers. Called once, before the first résumé; without it, an
+     * ejected worker is back with its next résumé.
+     */
+    public void readmitThrough(Readmission readmission) {
+        readmission.readmitWith(this::readmit);
+        this.readmission = readmission;
+    }
+
+    /** A held résumé of a worker that answered its probe: applied if the worker is still ejected. */
+    private void readmit(String url, Resume resume) {
+        try {
+            apply(url, resume, Source.PROBED);
+        } catch (ResumeException e) {
+            throw new IllegalStateException("unreachable: probed résumés were replay-checked when pushed", e);
+        } catch (Full e) {
+            LOG.warn("ResumeLB worker {} answers again but stays out: {}", url, e.getMessage());
+        }
+    }
+
+    /** Where a résumé comes from, which decides the checks it gets. */
+    private enum Source {
+        /** Pushed by the worker: bounded by maxWorkers, replay-checked, held while the worker is ejected. */
+        PUSHED,
+        /** Pulled from a listed worker, which thereby answered: applied as it is. */
+        PULLED,
+        /** Pushed while the worker was ejected, and the worker has now answered: bounded, applied only if still ejected. */
+        PROBED
+    }
+
+    private void apply(String url, Resume resume, Source source) throws ResumeException, Full {
         Exception[] rejected = new Exception[1];
         boolean[] joined = new boolean[1];
+        boolean[] held = new boolean[1];
+        Readmission readmission = this.readmission;
         live.asMap().compute(url, (u, previous) -> {
+            if (source == Source.PROBED && (previous != null || departedState(u) != State.EJECTED)) {
+                return previous; // it came back another way, or left for another reason, since
+            }
+            if (source == Source.PUSHED && previous == null && !resume.draining() && readmission != null
+                    && departedState(u) == State.EJECTED) {
+                try {
+                    replayGuard.admit(resume);
+                    held[0] = true;
+                } catch (ResumeException e) {
+                    rejected[0] = e;
+                }
+                return null;
+            }
             boolean admitted = false;
-            if (pushed && previous == null && !resume.draining()) {
+            if (source != Source.PULLED && previous == null && !resume.draining()) {
                 if (!admitNew(u)) {
                     rejected[0] = new Full("the pool already has maxWorkers=" + maxWorkers + " live workers: " + u
                             + " is not added (setting maxWorkers)");
@@ -174,7 +225,7 @@ public final class WorkerDirectory implements AutoCloseable {
                 }
                 admitted = true;
             }
-            if (pushed) {
+            if (source == Source.PUSHED) {
                 try {
                     replayGuard.admit(resume);
                 } catch (ResumeException e) {
@@ -199,7 +250,8 @@ public final class WorkerDirectory implements AutoCloseable {
                 departed.remove(u);
             }
             if (joined[0]) {
-                LOG.info("ResumeLB worker {} joined (version {}, {} skills)", u, resume.version(), resume.skills().size());
+                LOG.info("ResumeLB worker {} {} (version {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined" : "joined",
+                        resume.version(), resume.skills().size());
             }
             return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), resume.skills().size());
         });
@@ -209,6 +261,11 @@ public final class WorkerDirectory implements AutoCloseable {
         if (rejected[0] instanceof Full e) {
             throw e;
         }
+        if (held[0]) {
+            readmission.offer(url, resume);
+        } else if (readmission != null && source != Source.PROBED) {
+            readmission.forget(url); // it drained, or answered a pull: nothing to probe for
+        }
         if (joined[0]) {
             for (Runnable listener : joinListeners) {
                 listener.run();
@@ -216,9 +273,15 @@ public final class WorkerDirectory implements AutoCloseable {
         }
     }
 
+    private State departedState(String url) {
+        synchronized (departed) {
+            return departed.get(url);
+        }
+    }
+
     /**
-     * Takes a worker out of the pool after a failed connection, until its next
-     * résumé. Returns whether it was live.
+     * Takes a worker out of the pool after a failed connection, until it answers
+     * again (see {@link #readmitThrough}). Returns whether it was live.
      */
     public boolean eject(String url, String reason) {
         boolean[] was = new boolean[1];
@@ -230,7 +293,7 @@ public final class WorkerDirectory implements AutoCloseable {
         });
         if (was[0]) {
             ejections.incrementAndGet();
-            LOG.warn("ResumeLB worker {} ejected until its next résumé: {}", url, reason);
+            LOG.warn("ResumeLB worker {} ejected until it answers again: {}", url, reason);
         }
         return was[0];
     }
@@ -353,9 +416,7 @@ public final class WorkerDirectory implements AutoCloseable {
                 return m != null && !VersionElection.key(m.version()).equals(activeVersion) ? State.STANDBY : State.ACTIVE;
             }
         }
-        synchronized (departed) {
-            return departed.get(url);
-        }
+        return departedState(url);
     }
 
     /** Forgets the skills of one live worker (admin); it keeps its place. Returns false if unknown. */

@@ -85,7 +85,7 @@ public final class ProxyMetrics {
                 .classicUpperBounds(250e-9, 500e-9, 1e-6, 2.5e-6, 5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 1e-3)
                 .register(registry);
         CounterWithCallback.builder().name("resumelb_ejections")
-                .help("Workers ejected after a failed connection, until their next résumé")
+                .help("Workers ejected after a failed connection, until they answer again")
                 .callback(cb -> cb.call(directory.ejections())).register(registry);
         CounterWithCallback.builder().name("resumelb_resume_pushes")
                 .help("Résumé pushes received, by outcome (accepted, or the reason of the rejection)")

@@ -79,7 +79,7 @@ public final class Lease {
 
     /**
      * The request failed; a {@link Failure#CONNECTION} failure ejects the worker
-     * until its next résumé.
+     * until it answers the load balancer again.
      *
      * @param reason for the log line of an ejection
      */

@@ -1,0 +1,46 @@
+package org.resumelb.proxy.membership;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import org.resumelb.agent.protocol.Protocol;
+
+/**
+ * The {@link Readmission.Probe} of a running load balancer: {@code GET
+ * {worker}/_resumelb/resume}, the worker's own résumé page, on a new
+ * connection, within {@code timeout}. Any answer below 500 counts (a 403 from
+ * a worker that does not list this load balancer, a 404 from one with another
+ * prefix: either way its connector accepts and its webapp serves); a
+ * connection refused or reset, a timeout or a 5xx (a container whose webapp is
+ * unavailable) does not.
+ *
+ * <p>Thread-safe: the JDK's HTTP client is.
+ */
+public final class WorkerProbe implements Readmission.Probe {
+
+    private final HttpClient client;
+    private final Duration timeout;
+
+    public WorkerProbe(Duration timeout) {
+        this.timeout = timeout;
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> answers(String workerUrl) {
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(workerUrl + Protocol.resumePath(Protocol.DEFAULT_PREFIX)))
+                    .timeout(timeout).GET().build();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .handle((response, failure) -> failure == null && response.statusCode() < 500);
+    }
+}
