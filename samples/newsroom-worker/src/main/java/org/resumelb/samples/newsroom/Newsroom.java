@@ -13,7 +13,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * {@code objectsPerRequest} objects drawn around that site's first objects
  * (half-normal, standard deviation {@code spread}), so each site has a hot set.
  * Objects live in a bounded per-worker cache (Caffeine, by object count); a
- * miss costs a simulated database load (a fixed sleep) and is counted.
+ * miss costs a simulated database load (a fixed sleep) and is counted. With a
+ * {@link Capacity} bound, each request then holds one of the worker's "cores"
+ * for a fixed CPU time (the database wait holds none).
  *
  * <p>Thread-safe: the cache is Caffeine's, counters are {@link LongAdder}s.
  */
@@ -32,8 +34,14 @@ public final class Newsroom {
     private final LongAdder requests = new LongAdder();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final Capacity capacity;
 
     public Newsroom(int objectsPerSite, int objectsPerRequest, double spread, long cacheObjects, long missMicros, int objectBytes) {
+        this(objectsPerSite, objectsPerRequest, spread, cacheObjects, missMicros, objectBytes, Capacity.NONE);
+    }
+
+    public Newsroom(int objectsPerSite, int objectsPerRequest, double spread, long cacheObjects, long missMicros, int objectBytes,
+                    Capacity capacity) {
         if (objectsPerSite < 1 || objectsPerRequest < 1 || !(spread > 0) || cacheObjects < 0 || missMicros < 0 || objectBytes < 0) {
             throw new IllegalArgumentException("invalid newsroom workload: objectsPerSite=" + objectsPerSite + " objectsPerRequest="
                     + objectsPerRequest + " spread=" + spread + " cacheObjects=" + cacheObjects + " missMicros=" + missMicros);
@@ -43,6 +51,7 @@ public final class Newsroom {
         this.spread = spread;
         this.missNanos = TimeUnit.MICROSECONDS.toNanos(missMicros);
         this.objectBytes = objectBytes;
+        this.capacity = java.util.Objects.requireNonNull(capacity, "capacity");
         this.cache = Caffeine.newBuilder().maximumSize(cacheObjects).executor(Runnable::run).build();
     }
 
@@ -51,7 +60,11 @@ public final class Newsroom {
         return (int) (Math.abs(random.nextGaussian()) * spread) % objectsPerSite;
     }
 
-    /** Serves one request of {@code site}: touches its objects, loading the missing ones. */
+    /**
+     * Serves one request of {@code site}: touches its objects, loading the
+     * missing ones, then holds a core for the request's CPU time when the
+     * capacity is bounded.
+     */
     public Visit serve(String site, Random random) {
         int h = 0;
         int m = 0;
@@ -65,6 +78,7 @@ public final class Newsroom {
                 m++;
             }
         }
+        capacity.use();
         requests.increment();
         hits.add(h);
         misses.add(m);
@@ -93,6 +107,10 @@ public final class Newsroom {
     /** Misses are the database loads. */
     public long misses() {
         return misses.sum();
+    }
+
+    public Capacity capacity() {
+        return capacity;
     }
 
     public long cached() {

@@ -22,10 +22,12 @@ import jakarta.servlet.http.HttpServletResponse;
  * {@code ?delay=<ms>}.
  *
  * <p>Settings: each of {@code objectsPerSite}, {@code objectsPerRequest},
- * {@code spread}, {@code cacheObjects}, {@code missMicros}, {@code objectBytes}
- * and {@code worker} is read from the system property or the context-param
+ * {@code spread}, {@code cacheObjects}, {@code missMicros}, {@code objectBytes},
+ * {@code cores}, {@code cpuMicros} and {@code worker} is read from the system property or the context-param
  * {@code newsroom.<name>} (so a deployment can set it without touching the
  * WAR), else from this servlet's init-param (the defaults in web.xml).
+ * {@code cores} and {@code cpuMicros} bound the worker's capacity as if it ran
+ * on its own machine ({@link Capacity}); unset, there is no bound.
  */
 public class NewsroomServlet extends HttpServlet {
 
@@ -42,7 +44,8 @@ public class NewsroomServlet extends HttpServlet {
                     Double.parseDouble(setting("spread", Double.toString(objectsPerSite / 4.0))),
                     Long.parseLong(setting("cacheObjects", "10000")),
                     Long.parseLong(setting("missMicros", "1000")),
-                    Integer.parseInt(setting("objectBytes", "256")));
+                    Integer.parseInt(setting("objectBytes", "256")),
+                    Capacity.parse(setting("cores", "0"), setting("cpuMicros", "0")));
         } catch (IllegalArgumentException e) {
             throw new ServletException("newsroom worker: invalid setting: " + e.getMessage(), e);
         }
@@ -75,7 +78,9 @@ public class NewsroomServlet extends HttpServlet {
         if (path.equals("/_newsroom/stats")) {
             response.setContentType("application/json");
             write(response, "{\"worker\":\"" + worker + "\",\"requests\":" + newsroom.requests() + ",\"hits\":" + newsroom.hits()
-                    + ",\"misses\":" + newsroom.misses() + ",\"cached\":" + newsroom.cached() + "}\n");
+                    + ",\"misses\":" + newsroom.misses() + ",\"cached\":" + newsroom.cached()
+                    + ",\"cores\":" + newsroom.capacity().cores() + ",\"cpuMicros\":" + newsroom.capacity().cpuMicros()
+                    + ",\"coreWaitMicros\":" + newsroom.capacity().waitedMicros() + "}\n");
             return;
         }
         String site = site(request.getHeader("Host"));
