@@ -54,7 +54,7 @@ public final class ConsistentHashPool extends AbstractPool {
         int n = ring.length;
         // Small slack so that a bound that is an integer does not round up by a rounding error.
         long bound = (long) Math.ceil(settings.hashBalanceFactor() * (backlog + 1.0) / size - 1e-9);
-        int start = firstAtOrAfter(ring, hash(requestClass));
+        int start = firstAtOrAfter(ring, Hashing.hash(requestClass));
         for (int k = 0; k < n; k++) {
             int i = start + k;
             if (i >= n) {
@@ -85,7 +85,7 @@ public final class ConsistentHashPool extends AbstractPool {
         Point[] ring = new Point[size * VIRTUAL_NODES];
         int j = 0;
         for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-            long base = hash(w.url());
+            long base = w.urlHash;
             for (int v = 0; v < VIRTUAL_NODES; v++) {
                 ring[j++] = new Point(pointOf(base, v), w);
             }
@@ -120,33 +120,6 @@ public final class ConsistentHashPool extends AbstractPool {
 
     /** The v-th point of a worker whose URL hashes to {@code base}: distinct for distinct v. */
     static long pointOf(long base, int v) {
-        return mix(base + (v + 1L) * 0x9E3779B97F4A7C15L);
-    }
-
-    /**
-     * A 64-bit hash of a string: FNV-1a over the UTF-16 code units (both bytes
-     * of each), then murmur3's finalizer, which spreads FNV's weak high bits.
-     * Allocation-free.
-     */
-    static long hash(CharSequence s) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            h ^= c & 0xff;
-            h *= 0x100000001b3L;
-            h ^= c >>> 8;
-            h *= 0x100000001b3L;
-        }
-        return mix(h);
-    }
-
-    /** murmur3's fmix64: a bijection with full avalanche. */
-    static long mix(long h) {
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return Hashing.mix(base + (v + 1L) * 0x9E3779B97F4A7C15L);
     }
 }

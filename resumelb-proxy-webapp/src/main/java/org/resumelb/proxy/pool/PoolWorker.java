@@ -18,6 +18,8 @@ import java.util.Map;
 public final class PoolWorker {
 
     private final String url;
+    /** {@link Hashing#hash} of the URL: its place in hash-based placement, the same in every load balancer. */
+    final long urlHash;
     final AbstractPool owner;
 
     // Everything below is guarded by owner.lock.
@@ -51,6 +53,7 @@ public final class PoolWorker {
     PoolWorker(AbstractPool owner, String url) {
         this.owner = owner;
         this.url = url;
+        this.urlHash = Hashing.hash(url);
     }
 
     /** The base URL requests are forwarded to. */

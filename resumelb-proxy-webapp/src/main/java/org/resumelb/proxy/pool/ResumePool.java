@@ -5,20 +5,24 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The résumé-based policy ("resume"): zc.resumelb's {@code Pool}. Requests of a
- * class go to the workers whose résumés show them good at it, as long as those
- * workers are not much busier than the rest; otherwise to the least recently
- * used worker, which thereby learns the class.
+ * The résumé-based policy ("resume"): zc.resumelb's {@code Pool}, with a
+ * deterministic placement. Requests of a class go to the workers whose
+ * résumés show them good at it, as long as those workers are not much busier
+ * than the rest; otherwise to the first worker in the class's rendezvous order
+ * that is not too busy either, which thereby learns the class.
  *
  * <p>The algorithm, per {@code acquire(c)}, with backlogs counted in requests in
  * flight and mean backlogs decayed over about {@code backlogHistory} events:
  * <pre>
  *   max_backlog = max(variance * pool.mean_backlog / workers, 1)
  *   min_backlog = lru_first.mean_backlog + 1
- *   best = the worker w skilled at c, skipping those with
- *          (w.mean_backlog - min_backlog) > max_backlog,
+ *   too_busy(w) = (w.mean_backlog - min_backlog) > max_backlog
+ *   best = the worker w skilled at c and not too_busy(w),
  *          with the highest score / w.backlog (score alone while w.backlog <= 1)
- *   no best: best = lru_first, which gets c at unskilledScore if it lacked it
+ *   no best: best = of the workers not skilled at c and not too_busy, the one
+ *          of the highest rendezvous weight hash(c, w.url); it gets c at unskilledScore
+ *   none either: best = the worker with the fewest requests in flight
+ *          (it gets c at unskilledScore if it lacked it)
  *   best moves to the most-recently-used end; backlog++ on best and the pool
  * </pre>
  * The least-recently-used worker's mean backlog stands in for the minimum (as
@@ -27,22 +31,35 @@ import java.util.Map;
  * its résumé (zc.resumelb does so), so the class sticks there until the
  * worker's next résumé replaces the whole résumé.
  *
+ * <p><b>Placement</b> is where ResumeLB departs from zc.resumelb, which gave an
+ * unplaced class to the least-recently-used worker: that depends on timing, so
+ * it differed between load balancers and restarts, scattered a cold start's
+ * classes at random, and copied a busy class onto whichever worker happened to
+ * be least recently used, each excursion teaching one more worker. Rendezvous
+ * hashing ({@link Hashing#rendezvous}, over worker URLs) gives every load
+ * balancer the same answer without talking, partitions a cold start's classes
+ * as evenly as a hash, moves only about 1/N of new classes to a worker that
+ * joins, and spreads a busy class along one fixed order, so it is copied onto
+ * as few workers as its load needs. Placement is one allocation-free pass over
+ * the workers and happens only for a request that its skilled workers cannot
+ * take; the skilled path is unchanged.
+ *
  * <p><b>Class budget</b> (not in zc.resumelb; off unless set, as by the load
  * balancer's {@code classBudget}): clients choose classes (a Host header), so a
  * flood of never-seen classes would teach every worker thousands of junk
  * classes. A worker may be taught at most {@code classBudget} classes that are
  * in no résumé per minute (a token bucket, full when it joins); a request of
- * such a class whose least-recently-used worker has no token left goes to the
+ * such a class whose placed worker has no token left goes to the
  * least busy worker, nobody learns its class, and {@code acquire} reports an
  * overflow ({@link Pool#OVERFLOW}). Classes in résumés, and a skilled class
- * spreading to the least-recently-used worker, are never limited. A refusal
+ * spreading to its next worker, are never limited. A refusal
  * adds nothing to the skilled sets or to any worker's gained classes.
  *
  * <p><b>Concurrency contract.</b> One monitor guards everything (see
  * {@link AbstractPool}). {@code acquire} does one {@code HashMap} lookup of the
  * class, a scan over that class's skilled workers (a handful, not the whole
- * pool) held in two parallel arrays, and four pointer writes to move the winner
- * in the LRU list; {@code release} is two decrements and two decayed updates.
+ * pool) held in two parallel arrays, a pass over the pool only when it must
+ * place the class, and four pointer writes to move the winner in the LRU list; {@code release} is two decrements and two decayed updates.
  * Neither allocates, with one exception that the algorithm itself demands:
  * when a worker takes a class it lacked, the class's skilled set is replaced by
  * a copy one entry longer and the class is written into the worker's résumé.
@@ -67,21 +84,16 @@ public final class ResumePool extends AbstractPool {
 
     @Override
     PoolWorker choose(String requestClass) {
-        PoolWorker first = lruFirst;
         SkilledSet set = skilled.get(requestClass);
-        PoolWorker best = null;
-        boolean firstSkilled = false;
+        double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
+        double minBacklog = lruFirst.meanBacklog.mean() + 1.0;
         if (set != null) {
-            double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
-            double minBacklog = first.meanBacklog.mean() + 1.0;
+            PoolWorker best = null;
             double bestScore = 0.0;
             PoolWorker[] workers = set.workers;
             double[] scores = set.scores;
             for (int i = 0; i < workers.length; i++) {
                 PoolWorker w = workers[i];
-                if (w == first) {
-                    firstSkilled = true;
-                }
                 if (w.meanBacklog.mean() - minBacklog > maxBacklog) {
                     continue;
                 }
@@ -95,20 +107,51 @@ public final class ResumePool extends AbstractPool {
                     best = w;
                 }
             }
-        }
-        if (best == null) {
-            if (set == null && !mayTeach(first)) {
-                // A class nobody has, and the worker that would learn it has spent its classBudget:
-                // by backlog, teaching nobody (the caller names the request OVERFLOW).
-                overflowed = true;
-                return leastBacklog();
-            }
-            best = first;
-            if (!firstSkilled) {
-                gain(first, requestClass, set);
+            if (best != null) {
+                return best;
             }
         }
-        return best;
+        PoolWorker placed = place(requestClass, set, minBacklog + maxBacklog);
+        if (placed == null) {
+            // Every worker that could take the class is too busy: the least busy one, skilled or not.
+            placed = leastBacklog();
+            if (set != null && set.contains(placed)) {
+                return placed;
+            }
+        }
+        if (set == null && !mayTeach(placed)) {
+            // A class nobody has, and the worker that would learn it has spent its classBudget:
+            // by backlog, teaching nobody (the caller names the request OVERFLOW).
+            overflowed = true;
+            return leastBacklog();
+        }
+        gain(placed, requestClass, set);
+        return placed;
+    }
+
+    /**
+     * Lock held. Where a class goes when none of its skilled workers may take
+     * it: of the workers not skilled at it whose mean backlog is at most
+     * {@code busyAbove}, the one of the highest rendezvous weight for the
+     * class ({@link Hashing#rendezvous}; equal weights, improbable, by URL);
+     * null when there is none. One pass over the pool, allocation-free.
+     */
+    private PoolWorker place(String requestClass, SkilledSet set, double busyAbove) {
+        long classHash = Hashing.hash(requestClass);
+        PoolWorker chosen = null;
+        long chosenWeight = 0;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            if (w.meanBacklog.mean() > busyAbove || (set != null && set.contains(w))) {
+                continue;
+            }
+            long weight = Hashing.rendezvous(classHash, w.urlHash);
+            int order = chosen == null ? 1 : Long.compareUnsigned(weight, chosenWeight);
+            if (order > 0 || (order == 0 && w.url().compareTo(chosen.url()) < 0)) {
+                chosen = w;
+                chosenWeight = weight;
+            }
+        }
+        return chosen;
     }
 
     /** Lock held. The worker takes a class it lacked, at the unskilled score (zc.resumelb's rule). */
@@ -210,6 +253,15 @@ public final class ResumePool extends AbstractPool {
             System.arraycopy(scores, 0, s, 0, i);
             System.arraycopy(scores, i + 1, s, i, n - 1 - i);
             return new SkilledSet(w, s);
+        }
+
+        boolean contains(PoolWorker worker) {
+            for (PoolWorker w : workers) {
+                if (w == worker) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private int indexOf(PoolWorker worker) {

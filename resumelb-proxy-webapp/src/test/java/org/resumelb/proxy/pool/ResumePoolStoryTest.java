@@ -12,17 +12,25 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * zc.resumelb's {@code pool.test}, chapter by chapter: the specification of the
- * résumé pool. Each test replays the story up to its chapter (by calling the
- * previous chapter) and then checks what the doctest prints there.
+ * The résumé pool's story, chapter by chapter: its specification. Each test
+ * replays the story up to its chapter (by calling the previous chapter) and
+ * then checks the pool as zc.resumelb's {@code pool.test} prints it.
  *
- * <p>The text follows pool.test as of zc.resumelb commit 075a9b1, whose
- * {@code lb.py} is the reference: a new worker joins at the least-recently-used
- * end (the copy on the bisect experiment branch, 095c6c7, differs there). Where
- * the 2012 doctest released w3 five times while it had two requests in flight
- * (zc.resumelb then lowered only the pool's count), we release it twice, as
- * zc.resumelb's later pool.test does: this pool rejects an extra release,
- * because its backlog is always the sum over its workers.
+ * <p>The story is zc.resumelb's {@code pool.test} (commit 075a9b1) with one
+ * change of rule, where ResumeLB departs from zc.resumelb: a class that none of
+ * its skilled workers may take goes to the first worker in the class's own
+ * <em>rendezvous order</em> (workers ranked by a hash of class and worker URL)
+ * that is not too busy by the same backlog rule, rather than to the
+ * least-recently-used worker. So a new class lands where a hash would put it,
+ * the same in every load balancer and after every restart, and a class that
+ * overflows spreads to the same next workers in its order, on as few as its
+ * load needs. In the story the orders are: foo w2, w5, w3, w1, w4; bar w2,
+ * w3, w5, w1, w4; baz w2, w4, w5 (of those three). The chapters up to the
+ * first overflow read as zc.resumelb's; from there, workers differ where
+ * the rule does, and the backlogs and decayed means follow. Where the 2012
+ * doctest released a worker more often than it had requests in flight, we do
+ * not: this pool rejects an extra release, because its backlog is always the
+ * sum over its workers.
  */
 class ResumePoolStoryTest {
 
@@ -70,11 +78,11 @@ class ResumePoolStoryTest {
     }
 
     @Test
-    void aClassSticksToTheWorkerThatHasItAndANewClassGoesToTheLeastRecentlyUsed() {
+    void aClassSticksToTheWorkerThatHasItAndANewClassGoesToItsFirstWorkerInRendezvousOrder() {
         theOnlyWorkerGetsTheRequest();
         newResume("w2", Map.of());
         assertEquals("w1", get("foo")); // w1 is good at foo now
-        assertEquals("w2", get("bar"));
+        assertEquals("w2", get("bar")); // bar's order starts with w2
         // Both learned their class at the unskilled score, 0.5.
         assertPool(pool, """
                 Request classes:
@@ -89,7 +97,7 @@ class ResumePoolStoryTest {
 
     @Test
     void aSkilledWorkerKeepsItsClassWhileItsBacklogStaysWithinVarianceTimesTheMean() {
-        aClassSticksToTheWorkerThatHasItAndANewClassGoesToTheLeastRecentlyUsed();
+        aClassSticksToTheWorkerThatHasItAndANewClassGoesToItsFirstWorkerInRendezvousOrder();
         newResume("w3", Map.of());
         // w3 is idle, yet foo stays with w1: w1 has not reached its maximum backlog.
         assertEquals(List.of("w1", "w1"), get("foo", 2));
@@ -106,59 +114,61 @@ class ResumePoolStoryTest {
     }
 
     @Test
-    void aBacklogOverTheMaximumSendsTheClassToAnUnskilledWorkerWhichGainsIt() {
+    void aBacklogOverTheMaximumSendsTheClassToItsNextWorkerInRendezvousOrderWhichGainsIt() {
         aSkilledWorkerKeepsItsClassWhileItsBacklogStaysWithinVarianceTimesTheMean();
-        // w1 has reached its maximum, so foo goes to w3, and then back and forth:
-        // the pool mean rises with w1's and w3's backlogs, and foo never takes w2.
-        assertEquals(List.of("w3", "w3", "w3", "w3", "w1", "w3", "w1", "w3", "w1", "w3"),
+        // w1 has reached its maximum, so foo goes to the first worker of its order that is
+        // not too busy: w2 (one request in flight, within the bound), not the idle w3. Then
+        // back and forth: foo stays on two workers, and w3 never learns it.
+        assertEquals(List.of("w2", "w2", "w2", "w1", "w2", "w1", "w2", "w1", "w2", "w1"),
                 get("foo", 10));
         assertPool(pool, """
                 Request classes:
-                  bar: w2(0.5,1.0)
-                  foo: w1(0.5,5.07...), w3(0.5,5.07...)
+                  bar: w2(0.5,5.07...)
+                  foo: w1(0.5,5.89...), w2(0.5,5.07...)
                 Backlogs:
                   overall backlog: 15 Decayed: 9.61... Avg: 3.20...
-                  1: [w2]
-                  7: [w1, w3]
+                  0: [w3]
+                  7: [w2]
+                  8: [w1]
                 """);
     }
 
     @Test
-    void newWorkersJoinAtTheLeastRecentlyUsedEndAndGetWorkFirst() {
-        aBacklogOverTheMaximumSendsTheClassToAnUnskilledWorkerWhichGainsIt();
+    void aNewWorkerTakesTheClassesWhoseOrderPutsItFirst() {
+        aBacklogOverTheMaximumSendsTheClassToItsNextWorkerInRendezvousOrderWhichGainsIt();
         newResume("w4", Map.of());
         newResume("w5", Map.of());
         // More workers lower the mean per worker; the pool's decayed mean is untouched.
         assertPool(pool, """
                 Request classes:
-                  bar: w2(0.5,1.0)
-                  foo: w1(0.5,5.07...), w3(0.5,5.07...)
+                  bar: w2(0.5,5.07...)
+                  foo: w1(0.5,5.89...), w2(0.5,5.07...)
                 Backlogs:
                   overall backlog: 15 Decayed: 9.61... Avg: 1.92...
-                  0: [w4, w5]
-                  1: [w2]
-                  7: [w1, w3]
+                  0: [w3, w4, w5]
+                  7: [w2]
+                  8: [w1]
                 """);
-        // foo goes to the newest worker, which then keeps it: skilled and hardly busy.
+        // w1 and w2 are now too busy for the lower mean: foo goes to w5, next in its order
+        // (before w3), which then keeps it: skilled and hardly busy.
         assertEquals(List.of("w5", "w5"), get("foo", 2));
     }
 
     @Test
     void releasingLowersTheBacklogsAndDecaysTheirMeans() {
-        newWorkersJoinAtTheLeastRecentlyUsedEndAndGetWorkFirst();
-        put("w1", 7);
-        put("w3", 7);
+        aNewWorkerTakesTheClassesWhoseOrderPutsItFirst();
+        put("w1", 8);
+        put("w2", 7);
         assertPool(pool, """
                 Request classes:
-                  bar: w2(0.5,1.0)
-                  foo: w1(0.5,2.29...), w3(0.5,2.29...), w5(0.5,1.57...)
+                  bar: w2(0.5,2.29...)
+                  foo: w1(0.5,2.45...), w2(0.5,2.29...), w5(0.5,1.57...)
                 Backlogs:
-                  overall backlog: 3 Decayed: 9.41... Avg: 1.88...
-                  0: [w1, w3, w4]
-                  1: [w2]
+                  overall backlog: 2 Decayed: 8.92... Avg: 1.78...
+                  0: [w1, w2, w3, w4]
                   2: [w5]
                 """);
-        assertEquals("w1", get("foo"));
+        assertEquals("w1", get("foo")); // equal scores: the worker that has had the class longest
     }
 
     @Test
@@ -169,12 +179,12 @@ class ResumePoolStoryTest {
         newResume("w3", Map.of("foo", 3.8));
         assertPool(pool, """
                 Request classes:
-                  bar: w2(2.0,1.0)
-                  foo: w5(0.5,1.57...), w2(2.0,1.0), w3(3.8,2.29...), w1(5.9,1.96...)
+                  bar: w2(2.0,2.29...)
+                  foo: w1(5.9,2.08...), w3(3.8,0.0), w2(2.0,2.29...), w5(0.5,1.57...)
                 Backlogs:
-                  overall backlog: 4 Decayed: 9.0... Avg: 1.8...
-                  0: [w3, w4]
-                  1: [w1, w2]
+                  overall backlog: 3 Decayed: 8.54... Avg: 1.70...
+                  0: [w2, w3, w4]
+                  1: [w1]
                   2: [w5]
                 """);
     }
@@ -187,28 +197,27 @@ class ResumePoolStoryTest {
         assertEquals("w3", get("foo")); // w3's first request costs it nothing: 3.8 > 5.9 / 2
         assertPool(pool, """
                 Request classes:
-                  bar: w2(2.0,1.0)
-                  foo: w5(0.5,1.5...), w2(2.0,1.0), w3(3.8,1.97...), w1(5.9,1.9...)
+                  bar: w2(2.0,2.29...)
+                  foo: w1(5.9,2.06...), w3(3.8,1.57...), w2(2.0,2.29...), w5(0.5,1.57...)
                 Backlogs:
-                  overall backlog: 7 Decayed: 8.5... Avg: 1.7...
-                  0: [w4]
-                  1: [w2]
+                  overall backlog: 6 Decayed: 7.92... Avg: 1.58...
+                  0: [w2, w4]
                   2: [w1, w3, w5]
                 """);
-        assertEquals(List.of("w1", "w2", "w1"), get("foo", 3));
+        // 5.9 / 2 beats 2.0 and 3.8 / 2; then 2.0 beats 5.9 / 3, and w2's first request is free.
+        assertEquals(List.of("w1", "w2", "w2"), get("foo", 3));
         put("w1", 1);
         put("w3", 2);
         assertPool(pool, """
                 Request classes:
-                  bar: w2(2.0,1.5...)
-                  foo: w5(0.5,1.5...), w2(2.0,1.5...), w3(3.8,1.2...), w1(5.9,2.7...)
+                  bar: w2(2.0,1.97...)
+                  foo: w1(5.9,2.22...), w3(3.8,0.84...), w2(2.0,1.97...), w5(0.5,1.57...)
                 Backlogs:
-                  overall backlog: 7 Decayed: 8.4... Avg: 1.6...
+                  overall backlog: 6 Decayed: 7.78... Avg: 1.55...
                   0: [w3, w4]
-                  2: [w2, w5]
-                  3: [w1]
+                  2: [w1, w2, w5]
                 """);
-        assertEquals(List.of("w3", "w3", "w1", "w3", "w1"), get("foo", 5));
+        assertEquals(List.of("w3", "w3", "w1", "w1", "w3"), get("foo", 5));
     }
 
     @Test
@@ -216,33 +225,32 @@ class ResumePoolStoryTest {
         scoresAreDividedByBacklogOnceAWorkerHasMoreThanOneRequest();
         PoolWorker w1 = handles.get("w1");
         PoolWorker w3 = handles.get("w3");
-        assertEquals(5, w1.backlog());
+        assertEquals(4, w1.backlog());
         assertEquals(3, w3.backlog());
         pool.remove("w1");
         pool.remove("w3");
-        // 12 - 5 - 3 requests remain; the decayed mean took one step per removal.
-        // (The mean is zc.resumelb's Pool replayed with these steps; its 2012 doctest
-        // over-released w3 and shows another number.)
+        // 11 - 4 - 3 requests remain; the decayed mean took one step per removal.
         assertPool(pool, """
                 Request classes:
-                  bar: w2(2.0,1.57...)
-                  foo: w5(0.5,1.57...), w2(2.0,1.57...)
+                  bar: w2(2.0,1.97...)
+                  foo: w2(2.0,1.97...), w5(0.5,1.57...)
                 Backlogs:
-                  overall backlog: 4 Decayed: 8.52... Avg: 2.84...
+                  overall backlog: 4 Decayed: 7.82... Avg: 2.60...
                   0: [w4]
                   2: [w2, w5]
                 """);
         // The requests still running on the removed workers end later: only their own
         // backlogs go down.
-        put("w1", 5);
+        put("w1", 4);
         put("w3", 3);
         assertEquals(0, w1.backlog());
         assertEquals(0, w3.backlog());
         assertEquals(4, pool.backlog());
         // foo now goes to the best remaining skilled worker.
         assertEquals(List.of("w2", "w2", "w2"), get("foo", 3));
-        // A class nobody has goes to the least recently used worker.
-        assertEquals("w4", get("baz"));
+        // A class nobody has goes to the first worker of its order that is not too busy:
+        // w2, with five requests in flight, is within the bound.
+        assertEquals("w2", get("baz"));
     }
 
     @Test

@@ -114,9 +114,10 @@ class ResumePoolTest {
         ResumePool pool = new ResumePool();
         pool.update("a", null, Map.of("x", 0.0));
         pool.update("b", null, Map.of());
-        pool.release(pool.acquire("w")); // b, the least recently used, is now the most
-        // a has x at 0: nobody is better than 0, so x goes to the LRU worker, a, which keeps its 0.
-        assertEquals("a", acquireAndRelease(pool, "x"));
+        // a has x at 0: nobody is better than 0, so x is placed as a class nobody has, on a worker
+        // not skilled at it: b, which learns it; a keeps its 0.
+        assertEquals("b", acquireAndRelease(pool, "x"));
+        assertEquals("b", acquireAndRelease(pool, "x"));
         assertEquals(Map.of("x", 0.0), pool.snapshot().worker("a").skills());
     }
 

@@ -1,0 +1,51 @@
+package org.resumelb.proxy.pool;
+
+/**
+ * The 64-bit hashes of the pool's hash-based placement: the consistent-hash
+ * ring ({@link ConsistentHashPool}) and the résumé policy's first placement
+ * of a class (rendezvous hashing, {@link ResumePool}). They depend on the
+ * strings alone, never on the JVM or the order workers joined in, so every
+ * load balancer, and every restart of one, computes the same values.
+ * Stateless; allocation-free.
+ */
+final class Hashing {
+
+    private Hashing() {
+    }
+
+    /**
+     * A 64-bit hash of a string: FNV-1a over the UTF-16 code units (both bytes
+     * of each), then murmur3's finalizer, which spreads FNV's weak high bits.
+     */
+    static long hash(CharSequence s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            h ^= c & 0xff;
+            h *= 0x100000001b3L;
+            h ^= c >>> 8;
+            h *= 0x100000001b3L;
+        }
+        return mix(h);
+    }
+
+    /** murmur3's fmix64: a bijection with full avalanche. */
+    static long mix(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    /**
+     * The rendezvous (highest-random-weight) weight of a worker for a class,
+     * from their {@link #hash}es: the class goes to the worker of the highest
+     * weight, compared unsigned. A worker that joins or leaves moves only the
+     * classes whose highest weight it has or had: about 1/N of them.
+     */
+    static long rendezvous(long classHash, long workerHash) {
+        return mix(classHash ^ workerHash);
+    }
+}
