@@ -284,10 +284,12 @@ class ClassFloodIT {
         int budgeted = 2 * 600 + SITES + 1;
         assertTrue(maxSkills <= budgeted, "skills per worker " + skills + " within " + budgeted);
         assertTrue(overflowed >= sent - (long) WORKERS * budgeted, "the rest went as (overflow): " + overflowed);
-        assertTrue(Math.abs(flooded.affinity() - baseline.affinity()) <= 0.05,
-                "affinity within 5 points: " + baseline.affinity() + " -> " + flooded.affinity());
-        assertTrue(Math.abs(flooded.hitRate() - baseline.hitRate()) <= 0.05,
-                "hit rate within 5 points: " + baseline.hitRate() + " -> " + flooded.hitRate());
+        // The flood must not cost the real sites their placement or their caches. It may leave them better off:
+        // the caches keep warming during the flood, and fewer real requests get through a loaded machine.
+        assertTrue(flooded.affinity() >= baseline.affinity() - 0.05,
+                "affinity no more than 5 points lower: " + baseline.affinity() + " -> " + flooded.affinity());
+        assertTrue(flooded.hitRate() >= baseline.hitRate() - 0.05,
+                "hit rate no more than 5 points lower: " + baseline.hitRate() + " -> " + flooded.hitRate());
     }
 
     /** The proxy's status (classes counted only). */
