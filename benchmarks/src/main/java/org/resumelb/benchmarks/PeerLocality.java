@@ -58,7 +58,7 @@ public final class PeerLocality {
     }
 
     /** One front's measurement: its windows, and the summary over the last ones. */
-    record Measured(PeerFronts.Front front, int round, List<Window> windows, double measureSeconds, int workers) {
+    record Measured(PeerFronts.Front front, int round, List<Window> windows, double measureSeconds, int workers, String loadAverage) {
 
         List<Window> last() {
             double total = windows.get(windows.size() - 1).to();
@@ -205,10 +205,10 @@ public final class PeerLocality {
                             new Zipf(sites, zipf), clients, hot, seconds, measure, window);
                     all.add(m);
                     System.out.printf(Locale.ROOT, "[round %d] %-26s %6.0f req/s, p50 %.1f ms, p99 %.1f ms, hit %.1f%%, %.2f loads/req, max share %.2f,"
-                                    + " front CPU %.0f us/req, first 30 s %.0f req/s, within 5%% at %.0f s, %d errors%n",
+                                    + " front CPU %.0f us/req, first 30 s %.0f req/s, within 5%% at %.0f s, %d errors, load average %s%n",
                             round, f.id(), m.rate(), m.latency().getValueAtPercentile(50) / 1000.0, m.latency().getValueAtPercentile(99) / 1000.0,
                             100 * m.counters().hitRate(), m.counters().loadsPerRequest(), m.maxShare(), m.cpuMicrosPerRequest(), m.first30(),
-                            m.settledAt(), m.errors());
+                            m.settledAt(), m.errors(), m.loadAverage());
                 }
             }
         } finally {
@@ -284,7 +284,7 @@ public final class PeerLocality {
             if (!front.child().process().isAlive()) {
                 throw new IllegalStateException(f.id() + " died during the run; its log: " + front.child().log());
             }
-            return new Measured(f, round, windows, measure, n);
+            return new Measured(f, round, windows, measure, n, loadAverage());
         } finally {
             if (front != null && front != lb) {
                 PeerProcesses.stop(front.child());
@@ -295,6 +295,15 @@ public final class PeerLocality {
             if (lb != null) {
                 PeerProcesses.stop(lb.child());
             }
+        }
+    }
+
+    /** The machine's 1-minute load average (other work on it shows here), from /proc/loadavg. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
         }
     }
 
@@ -328,14 +337,14 @@ public final class PeerLocality {
             Measured any = rows.get(0);
             t.append(String.format(Locale.ROOT, "%n%sSummary over the last %.0f s of %.0f s from cold caches:%n%n", rounds > 1 ? "Round " + round + ". " : "",
                     any.measureSeconds(), any.windows().get(any.windows().size() - 1).to()));
-            t.append("| front, policy | req/s | p50 ms | p99 ms | hit rate | db loads/req | max share | front CPU µs/req | first 30 s req/s | within 5 % of final at | errors |\n");
-            t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            t.append("| front, policy | req/s | p50 ms | p99 ms | hit rate | db loads/req | max share | front CPU µs/req | first 30 s req/s | within 5 % of final at | errors | load avg |\n");
+            t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Measured m : rows) {
                 Histogram h = m.latency();
-                t.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.1f | %.1f%% | %.2f | %.2f | %.0f | %.0f | %s | %d |%n",
+                t.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.1f | %.1f%% | %.2f | %.2f | %.0f | %.0f | %s | %d | %s |%n",
                         m.front().label(), m.rate(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                         100 * m.counters().hitRate(), m.counters().loadsPerRequest(), m.maxShare(), m.cpuMicrosPerRequest(), m.first30(),
-                        m.settledAt() < 0 ? "-" : String.format(Locale.ROOT, "%.0f s", m.settledAt()), m.errors()));
+                        m.settledAt() < 0 ? "-" : String.format(Locale.ROOT, "%.0f s", m.settledAt()), m.errors(), m.loadAverage()));
             }
             // The time series: req/s and hit rate per window.
             int windows = rows.stream().mapToInt(m -> m.windows().size()).max().orElse(0);

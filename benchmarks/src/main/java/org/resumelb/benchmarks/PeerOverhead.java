@@ -94,8 +94,9 @@ public final class PeerOverhead {
                     long w = PeerProcesses.cpuTicks(worker.pid()) - w0;
                     Result r = parse(wrk, cpu, w);
                     results.get(f).add(r);
-                    System.out.printf(Locale.ROOT, "round %d %-18s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  front CPU %6.1f us/req  worker CPU %5.1f us/req  %d errors%n",
-                            round, f.id(), r.perSecond(), r.p50Millis(), r.p99Millis(), r.cpuMicros(), r.workerCpuMicros(), r.errors());
+                    System.out.printf(Locale.ROOT, "round %d %-18s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  front CPU %6.1f us/req  worker CPU %5.1f us/req  %d errors  load average %s%n",
+                            round, f.id(), r.perSecond(), r.p50Millis(), r.p99Millis(), r.cpuMicros(), r.workerCpuMicros(), r.errors(),
+                            PeerLocality.loadAverage());
                 }
             }
         } finally {
@@ -119,6 +120,7 @@ public final class PeerOverhead {
             Result last = e.getValue().get(e.getValue().size() - 1);
             t.append(String.format(Locale.ROOT, "%.2f | %.1f | %d |%n", last.p99Millis(), last.workerCpuMicros(), errors));
         }
+        t.append("\n1-minute load average at the end: ").append(PeerLocality.loadAverage()).append('\n');
         System.out.print(t);
         Files.writeString(dir.resolve("results.md"), header + t);
         System.out.println("Written: " + dir.resolve("results.md"));
