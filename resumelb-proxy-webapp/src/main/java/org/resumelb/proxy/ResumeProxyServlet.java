@@ -184,14 +184,17 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
-        super.addProxyHeaders(clientRequest, proxyRequest);
-        // After Jetty's own: what a client sent of Forwarded / X-Forwarded-* / X-Real-IP is replaced, unless it came through a trusted proxy.
-        proxyRequest.headers(h -> lb.forwardedHeaders().write(clientRequest.getRemoteAddr(), clientRequest.getScheme(),
-                clientRequest.getHeader("Host"), clientRequest.getLocalPort(), clientRequest::getHeaders, h::remove, h::put));
+        // Jetty's addProxyHeaders adds Via and its own Forwarded; the latter would only be replaced below, so only Via is asked for.
+        addViaHeader(clientRequest, proxyRequest);
+        // What a client sent of Forwarded / X-Forwarded-* / X-Real-IP is replaced, unless it came through a trusted proxy.
         Lease lease = lease(clientRequest);
-        if (lease != null) {
-            proxyRequest.headers(headers -> headers.put(Protocol.CLASS_HEADER, lease.requestClass()));
-        }
+        proxyRequest.headers(h -> {
+            lb.forwardedHeaders().write(clientRequest.getRemoteAddr(), clientRequest.getScheme(), clientRequest.getHeader("Host"),
+                    clientRequest.getLocalPort(), clientRequest::getHeaders, h::remove, h::put);
+            if (lease != null) {
+                h.put(Protocol.CLASS_HEADER, lease.requestClass());
+            }
+        });
     }
 
     @Override

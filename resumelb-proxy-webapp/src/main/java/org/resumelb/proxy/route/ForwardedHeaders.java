@@ -136,8 +136,8 @@ public final class ForwardedHeaders {
 
     /** A {@code for=} node (RFC 7239 section 6): an IPv6 address is quoted in brackets. */
     private static String node(String address) {
-        java.net.InetAddress a = AddressList.address(address);
-        if (a instanceof java.net.Inet6Address) {
+        // Only a literal with a colon can be IPv6: the common IPv4 case is not parsed (a parse compiles regular expressions).
+        if (address.indexOf(':') >= 0 && AddressList.address(address) instanceof java.net.Inet6Address) {
             return "\"[" + address + "]\"";
         }
         return value(address);
