@@ -5,6 +5,7 @@
 #   benchmarks/peers/locality.sh [--fronts a,b,...] [--seconds 60] [--measure 30] [--window 5]
 #                                [--hot 0.3] [--cores 1 --cpu-us 4000] [--rounds 1] [--workers 4] ...
 #
+# --warm-proxy S: first S seconds of load through the ResumeLB proxy to throwaway workers (a warm JVM, cold caches).
 # Fronts: nginx-rr, nginx-hash, nginx-leastconn, haproxy-hash, haproxy-leastconn, haproxy-rr,
 # resumelb-resume, resumelb-consistent-hash, resumelb-round-robin, resumelb-least-backlog.
 # Build first: mvn -B -q -DskipTests -pl benchmarks -am -Ppeers package

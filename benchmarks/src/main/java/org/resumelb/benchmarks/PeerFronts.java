@@ -76,7 +76,7 @@ final class PeerFronts {
         int known = 0;
         while (System.nanoTime() < deadline) {
             known = (int) LIVE_STATE.matcher(PeerProcesses.get(lb.url() + "/_resumelb/status?classes=0")).results().count();
-            if (known >= workers) {
+            if (workers == 0 ? known == 0 : known >= workers) {
                 return;
             }
             Thread.sleep(50);

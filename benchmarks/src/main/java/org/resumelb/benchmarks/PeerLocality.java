@@ -28,8 +28,10 @@ import org.resumelb.samples.demo.Zipf;
  *
  * <p>Flags (defaults): {@code --fronts nginx-rr,nginx-hash,nginx-leastconn,haproxy-hash,haproxy-leastconn,resumelb-resume,resumelb-consistent-hash
  * --workers 4 --seconds 60 --measure 30 --window 5 --rounds 1 --clients 32 --sites 400 --objects-per-site 500
- * --objects-per-request 10 --cache 10000 --miss-us 10000 --zipf 1.0 --hot 0 --cores 0 --cpu-us 4000 --label NAME}.
- * {@code --cores C} bounds each worker to C "cores" held {@code --cpu-us} per request.
+ * --objects-per-request 10 --cache 10000 --miss-us 10000 --zipf 1.0 --hot 0 --cores 0 --cpu-us 4000 --warm-proxy 0 --label NAME}.
+ * {@code --cores C} bounds each worker to C "cores" held {@code --cpu-us} per request. {@code --warm-proxy S}
+ * first runs S seconds of the load through ResumeLB's proxy to throwaway workers (its JVM's JIT warms, the
+ * measured workers' caches do not), to tell placement from a cold JVM.
  * System properties: {@code bench.wars}, {@code bench.out}, {@code bench.peers} (the templates),
  * {@code bench.pids}, {@code bench.workerJvm}, {@code bench.proxyJvm}.
  */
@@ -155,8 +157,10 @@ public final class PeerLocality {
         if (measure > seconds || window <= 0 || seconds < window || workers < 1 || rounds < 1) {
             throw new IllegalArgumentException("need --window > 0, --seconds >= --window, --measure <= --seconds, --workers >= 1, --rounds >= 1");
         }
+        double warmProxy = Double.parseDouble(flags.getOrDefault("warm-proxy", "0"));
         String label = flags.getOrDefault("label",
-                (hot > 0 ? String.format(Locale.ROOT, "hot%.0f", hot * 100) : "plain") + (cores > 0 ? "-cores" + cores + "x" + cpuMicros + "us" : ""));
+                (hot > 0 ? String.format(Locale.ROOT, "hot%.0f", hot * 100) : "plain") + (cores > 0 ? "-cores" + cores + "x" + cpuMicros + "us" : "")
+                        + (warmProxy > 0 ? String.format(Locale.ROOT, "-warmproxy%.0f", warmProxy) : ""));
         Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
         Path out = Path.of(System.getProperty("bench.out", "benchmarks/target/peers"));
         Path templates = Path.of(System.getProperty("bench.peers", "benchmarks/peers"));
@@ -184,13 +188,15 @@ public final class PeerLocality {
                         + "%d worker processes (newsroom WAR in embedded Jetty, %s), %d sites x %d objects, Zipf %.1f%s, %d objects per request,"
                         + " %d objects cached per worker, %.0f ms per miss%s; %d closed-loop clients (LoadGenerator).%n"
                         + "Each front from cold caches: %.0f s from the cold start in %.0f s windows; summary over the last %.0f s."
-                        + " Static-optimal hit rate of these caches (the %d most requested objects cached once, no placement can do better): %.1f%%.%n",
+                        + " Static-optimal hit rate of these caches (the %d most requested objects cached once, no placement can do better): %.1f%%.%n%s",
                 java.time.LocalDateTime.now().withNano(0), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 PeerFronts.version("nginx", "-v"), PeerFronts.version("haproxy", "-v"),
                 workers, workerJvm, sites, objectsPerSite, zipf, hot > 0 ? String.format(Locale.ROOT, ", one hot site taking %.0f%% of requests", hot * 100) : "",
                 objectsPerRequest, cache, missMicros / 1000.0,
                 cores > 0 ? String.format(Locale.ROOT, ", capacity bounded: %d core(s) held %.1f ms per request", cores, cpuMicros / 1000.0) : "",
-                clients, seconds, window, measure, workers * cache, 100 * optimum);
+                clients, seconds, window, measure, workers * cache, 100 * optimum,
+                warmProxy > 0 ? String.format(Locale.ROOT, "ResumeLB's proxy JVM warmed first: %.0f s of the same load through it to other, throwaway"
+                        + " workers, which then drained; the measured workers start cold as for every front.%n", warmProxy) : "");
         System.out.print(header);
 
         HttpClient client = new HttpClient();
@@ -202,7 +208,7 @@ public final class PeerLocality {
             for (int round = 1; round <= rounds; round++) {
                 for (PeerFronts.Front f : fronts) {
                     Measured m = measure(f, round, client, war, proxyWar, templates, dir, workers, workerProps, workerJvm, proxyJvm,
-                            new Zipf(sites, zipf), clients, hot, seconds, measure, window);
+                            new Zipf(sites, zipf), clients, hot, seconds, measure, window, warmProxy);
                     all.add(m);
                     System.out.printf(Locale.ROOT, "[round %d] %-26s %6.0f req/s, p50 %.1f ms, p99 %.1f ms, hit %.1f%%, %.2f loads/req, max share %.2f,"
                                     + " front CPU %.0f us/req, first 30 s %.0f req/s, within 5%% at %.0f s, %d errors, load average %s%n",
@@ -225,13 +231,16 @@ public final class PeerLocality {
 
     static Measured measure(PeerFronts.Front f, int round, HttpClient client, Path war, Path proxyWar, Path templates, Path dir, int n,
                             List<String> workerProps, String workerJvm, String proxyJvm, Zipf zipf, int clients, double hot,
-                            double seconds, double measure, double window) throws Exception {
+                            double seconds, double measure, double window, double warmProxy) throws Exception {
         PeerFronts.Running lb = null;
         List<PeerProcesses.Child> workers = new ArrayList<>();
         PeerFronts.Running front = null;
         try {
             if (f.kind() == PeerFronts.Kind.RESUMELB) {
                 lb = PeerFronts.startResumeLb(f, proxyWar, proxyJvm, dir);
+                if (warmProxy > 0) {
+                    warmProxy(lb, f, client, war, dir, n, workerProps, workerJvm, zipf, clients, hot, warmProxy);
+                }
             }
             for (int i = 1; i <= n; i++) {
                 List<String> args = new ArrayList<>(List.of("--name", "w" + i, "--war", war.toString()));
@@ -296,6 +305,37 @@ public final class PeerLocality {
                 PeerProcesses.stop(lb.child());
             }
         }
+    }
+
+    /**
+     * Warms the proxy JVM (its JIT) without warming the measured workers: {@code seconds} of the same load through
+     * the proxy to {@code n} throwaway workers, which are then stopped (they drain) before the measured ones start.
+     */
+    static void warmProxy(PeerFronts.Running lb, PeerFronts.Front f, HttpClient client, Path war, Path dir, int n, List<String> workerProps,
+                          String workerJvm, Zipf zipf, int clients, double hot, double seconds) throws Exception {
+        List<PeerProcesses.Child> throwaway = new ArrayList<>();
+        try {
+            for (int i = 1; i <= n; i++) {
+                throwaway.add(PeerProcesses.start("x" + i, PeerProcesses.java(workerJvm + " " + String.join(" ", workerProps),
+                        PeerWorkerMain.class.getName(), "--name", "x" + i, "--war", war.toString(), "--lb", lb.url()),
+                        Map.of("RESUMELB_SECRET", PeerFronts.SECRET), dir.resolve("logs").resolve(f.id() + "-warm-x" + i + ".log")));
+            }
+            for (PeerProcesses.Child w : throwaway) {
+                PeerProcesses.awaitReady(w, Duration.ofSeconds(60));
+            }
+            PeerFronts.awaitWorkers(lb, n, Duration.ofSeconds(30));
+            long cpu = PeerProcesses.cpuTicks(lb.child().pid());
+            LoadGenerator.Run run = new LoadGenerator(client, lb.url(), zipf, clients, hot)
+                    .run(Duration.ofMillis(Math.round(seconds * 1000)), Long.MAX_VALUE, 999_999L);
+            System.out.printf(Locale.ROOT, "  %s: proxy warmed with %d requests in %.0f s (%.0f req/s, %d errors), %.1f s of its CPU%n",
+                    f.id(), run.requests(), seconds, run.requests() / seconds, run.errors(),
+                    PeerProcesses.ticksToMicros(PeerProcesses.cpuTicks(lb.child().pid()) - cpu) / 1e6);
+        } finally {
+            for (PeerProcesses.Child w : throwaway) {
+                PeerProcesses.stop(w);
+            }
+        }
+        PeerFronts.awaitWorkers(lb, 0, Duration.ofSeconds(30));
     }
 
     /** The machine's 1-minute load average (other work on it shows here), from /proc/loadavg. */
