@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -448,42 +447,11 @@ public final class PeerLocality {
 
     /**
      * The static-optimal hit rate: the share of object touches that fall on the
-     * {@code capacity} most probable objects (each cached once, nothing else),
-     * for a site drawn from Zipf({@code sites}, s) (site 0 also taking {@code hot}
-     * of requests) and an object half-normal around the site's first ones
-     * ({@code (int)(|N| * spread) % objectsPerSite}, as {@code Newsroom.pick}).
+     * {@code capacity} most probable objects (each cached once, nothing else);
+     * {@link PlacementLimit} computes it from the workload's distribution.
      */
     static double staticOptimum(int sites, double s, double hot, int objectsPerSite, double spread, long capacity) {
-        Zipf z = new Zipf(sites, s);
-        double[] perObject = new double[objectsPerSite];
-        // P(floor(|N| * spread) = j) = P(j/spread <= |N| < (j+1)/spread), folded modulo objectsPerSite.
-        for (int j = 0; ; j++) {
-            double p = halfNormalCdf((j + 1) / spread) - halfNormalCdf(j / spread);
-            perObject[j % objectsPerSite] += p;
-            if (j > objectsPerSite && (j + 1) / spread > 12) {
-                break;
-            }
-        }
-        double[] all = new double[sites * objectsPerSite];
-        for (int site = 0; site < sites; site++) {
-            double ps = (1 - hot) * z.probability(site) + (site == 0 ? hot : 0);
-            for (int k = 0; k < objectsPerSite; k++) {
-                all[site * objectsPerSite + k] = ps * perObject[k];
-            }
-        }
-        Arrays.sort(all);
-        double sum = 0;
-        for (int i = all.length - 1; i >= 0 && all.length - 1 - i < capacity; i--) {
-            sum += all[i];
-        }
-        return sum;
-    }
-
-    /** P(|N| < x) = erf(x / sqrt 2), erf by Abramowitz and Stegun 7.1.26 (error below 1.5e-7). */
-    static double halfNormalCdf(double x) {
-        double z = x / Math.sqrt(2);
-        double t = 1 / (1 + 0.3275911 * z);
-        double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-        return y;
+        return PlacementLimit.globalHitRate(PlacementLimit.siteShares(sites, s, hot), PlacementLimit.objectShares(objectsPerSite, spread),
+                capacity);
     }
 }
