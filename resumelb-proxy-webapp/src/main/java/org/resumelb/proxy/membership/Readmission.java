@@ -95,6 +95,11 @@ public final class Readmission implements AutoCloseable {
         return held.size();
     }
 
+    /** Whether a résumé of {@code url} is held until it answers (it is probed now or soon). */
+    public boolean holds(String url) {
+        return held.containsKey(url);
+    }
+
     private void probe(String url) {
         if (closed) {
             return;

@@ -419,6 +419,18 @@ public final class WorkerDirectory implements AutoCloseable {
         return departedState(url);
     }
 
+    /** Whether an ejected worker keeps pushing and is being probed before it rejoins ({@link Readmission}). */
+    public boolean probing(String url) {
+        Readmission r = readmission;
+        return r != null && r.holds(url);
+    }
+
+    /** How many ejected workers keep pushing and are being probed before they rejoin. */
+    public int probing() {
+        Readmission r = readmission;
+        return r == null ? 0 : r.waiting();
+    }
+
     /** Forgets the skills of one live worker (admin); it keeps its place. Returns false if unknown. */
     public boolean resetSkills(String url) {
         boolean[] was = new boolean[1];

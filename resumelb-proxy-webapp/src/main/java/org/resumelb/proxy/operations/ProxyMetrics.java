@@ -96,6 +96,9 @@ public final class ProxyMetrics {
                 }).register(registry);
         GaugeWithCallback.builder().name("resumelb_backlog")
                 .help("Requests in flight on the workers").callback(cb -> cb.call(pool.backlog())).register(registry);
+        GaugeWithCallback.builder().name("resumelb_workers_probing")
+                .help("Ejected workers that keep pushing résumés and are probed before they rejoin")
+                .callback(cb -> cb.call(directory.probing())).register(registry);
         GaugeWithCallback.builder().name("resumelb_waiting")
                 .help("Requests waiting for a worker to join").callback(cb -> cb.call(waiting.getAsInt())).register(registry);
         GaugeWithCallback.builder().name("resumelb_worker_backlog")

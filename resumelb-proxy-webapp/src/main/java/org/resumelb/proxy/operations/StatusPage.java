@@ -140,6 +140,9 @@ public final class StatusPage {
                 g.writeStartObject();
                 g.writeStringField("url", e.getKey());
                 g.writeStringField("state", lower(e.getValue()));
+                if (e.getValue() == WorkerDirectory.State.EJECTED && directory.probing(e.getKey())) {
+                    g.writeBooleanField("probing", true);
+                }
                 g.writeNumberField("requests", metrics.requests(e.getKey()));
                 g.writeEndObject();
             }

@@ -117,6 +117,8 @@ class ReadmissionTest {
         assertEquals(WorkerDirectory.State.EJECTED, directory.state(url));
         assertEquals(0, pool.size());
         assertEquals(1, readmission.waiting());
+        assertTrue(directory.probing(url));
+        assertEquals(1, directory.probing());
 
         // A container that answers 503 (its webapp unavailable) does not count either.
         serve(503);
@@ -129,6 +131,7 @@ class ReadmissionTest {
         await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE, "the worker is back");
         assertEquals(1, pool.size());
         assertEquals(0, readmission.waiting());
+        assertFalse(directory.probing(url));
         assertEquals(seq.get(), directory.live().get(url).seq(), "the latest résumé pushed is the one applied");
     }
 
