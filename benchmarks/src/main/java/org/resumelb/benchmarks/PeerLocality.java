@@ -241,17 +241,7 @@ public final class PeerLocality {
                     warmProxy(lb, f, client, war, dir, n, workerProps, workerJvm, zipf, clients, hot, warmProxy);
                 }
             }
-            for (int i = 1; i <= n; i++) {
-                List<String> args = new ArrayList<>(List.of("--name", "w" + i, "--war", war.toString()));
-                if (lb != null) {
-                    args.add("--lb");
-                    args.add(lb.url());
-                }
-                workers.add(PeerProcesses.start("w" + i, PeerProcesses.java(workerJvm + " " + String.join(" ", workerProps),
-                        PeerWorkerMain.class.getName(), args.toArray(String[]::new)),
-                        lb != null ? Map.of("RESUMELB_SECRET", PeerFronts.SECRET) : Map.of(),
-                        dir.resolve("logs").resolve(f.id() + "-w" + i + ".log")));
-            }
+            workers.addAll(startWorkers("w", n, lb, f, war, dir, workerProps, workerJvm));
             List<String> workerUrls = new ArrayList<>();
             List<Integer> ports = new ArrayList<>();
             for (PeerProcesses.Child w : workers) {
@@ -307,6 +297,28 @@ public final class PeerLocality {
     }
 
     /**
+     * Starts {@code n} worker processes named {@code prefix}1… ({@code PeerWorkerMain}); with a load balancer
+     * they push their résumés to it. Their logs go to {@code logs/<front>-<name>.log}.
+     */
+    static List<PeerProcesses.Child> startWorkers(String prefix, int n, PeerFronts.Running lb, PeerFronts.Front f, Path war, Path dir,
+                                                  List<String> workerProps, String workerJvm) throws java.io.IOException {
+        List<PeerProcesses.Child> started = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String name = prefix + i;
+            List<String> args = new ArrayList<>(List.of("--name", name, "--war", war.toString()));
+            if (lb != null) {
+                args.add("--lb");
+                args.add(lb.url());
+            }
+            started.add(PeerProcesses.start(name, PeerProcesses.java(workerJvm + " " + String.join(" ", workerProps),
+                    PeerWorkerMain.class.getName(), args.toArray(String[]::new)),
+                    lb != null ? Map.of("RESUMELB_SECRET", PeerFronts.SECRET) : Map.of(),
+                    dir.resolve("logs").resolve(f.id() + "-" + name + ".log")));
+        }
+        return started;
+    }
+
+    /**
      * Warms the proxy JVM (its JIT) without warming the measured workers: {@code seconds} of the same load through
      * the proxy to {@code n} throwaway workers, which are then stopped (they drain) before the measured ones start.
      */
@@ -314,11 +326,7 @@ public final class PeerLocality {
                           String workerJvm, Zipf zipf, int clients, double hot, double seconds) throws Exception {
         List<PeerProcesses.Child> throwaway = new ArrayList<>();
         try {
-            for (int i = 1; i <= n; i++) {
-                throwaway.add(PeerProcesses.start("x" + i, PeerProcesses.java(workerJvm + " " + String.join(" ", workerProps),
-                        PeerWorkerMain.class.getName(), "--name", "x" + i, "--war", war.toString(), "--lb", lb.url()),
-                        Map.of("RESUMELB_SECRET", PeerFronts.SECRET), dir.resolve("logs").resolve(f.id() + "-warm-x" + i + ".log")));
-            }
+            throwaway.addAll(startWorkers("x", n, lb, f, war, dir, workerProps, workerJvm));
             for (PeerProcesses.Child w : throwaway) {
                 PeerProcesses.awaitReady(w, Duration.ofSeconds(60));
             }

@@ -12,7 +12,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.resumelb.agent.Log;
-import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeException;
@@ -20,7 +19,7 @@ import org.resumelb.agent.resume.ResumeException;
 /**
  * Pulls the résumés of statically listed workers ({@code workers}) that cannot
  * push: every {@code pullInterval}, {@code GET {worker}/_resumelb/resume} on
- * each, in parallel, and hands what comes back to the {@link WorkerDirectory}
+ * each ({@link WorkerProbe#resumePage}), in parallel, and hands what comes back to the {@link WorkerDirectory}
  * (so a worker that stops answering expires after {@code workerTtl}, like a
  * silent pushing worker). Pulls are unsigned: the load balancer chose whom to
  * ask.
@@ -47,7 +46,7 @@ public final class StaticWorkerPuller implements AutoCloseable {
         this.directory = directory;
         this.codec = codec;
         this.timeout = Duration.ofMillis(Math.max(1000, interval.toMillis()));
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = WorkerProbe.client(timeout);
     }
 
     /** Starts pulling now and every interval on {@code timer}. */
@@ -73,7 +72,7 @@ public final class StaticWorkerPuller implements AutoCloseable {
     private CompletableFuture<?> pull(String url) {
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create(url + Protocol.resumePath(Protocol.DEFAULT_PREFIX))).timeout(timeout).GET().build();
+            request = WorkerProbe.resumePage(url, timeout);
         } catch (RuntimeException e) {
             LOG.warn("ResumeLB could not pull the résumé of {}: {}", url, e.toString());
             return CompletableFuture.completedFuture(null);

@@ -27,16 +27,29 @@ public final class WorkerProbe implements Readmission.Probe {
 
     public WorkerProbe(Duration timeout) {
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+        this.client = client(timeout);
+    }
+
+    /** The HTTP client with which the load balancer asks workers for their résumé page (probes and pulls). */
+    static HttpClient client(Duration connectTimeout) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /**
+     * {@code GET {worker}/_resumelb/resume}, the worker's résumé page.
+     *
+     * @throws IllegalArgumentException when {@code workerUrl} makes no valid URI
+     */
+    static HttpRequest resumePage(String workerUrl, Duration timeout) {
+        return HttpRequest.newBuilder(URI.create(workerUrl + Protocol.resumePath(Protocol.DEFAULT_PREFIX))).timeout(timeout).GET().build();
     }
 
     @Override
     public CompletableFuture<Boolean> answers(String workerUrl) {
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create(workerUrl + Protocol.resumePath(Protocol.DEFAULT_PREFIX)))
-                    .timeout(timeout).GET().build();
+            request = resumePage(workerUrl, timeout);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(false);
         }

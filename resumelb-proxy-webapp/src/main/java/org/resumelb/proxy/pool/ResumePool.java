@@ -112,7 +112,8 @@ public final class ResumePool extends AbstractPool {
             }
         }
         PoolWorker placed = place(requestClass, set, minBacklog + maxBacklog);
-        if (placed == null) {
+        boolean leastBusy = placed == null;
+        if (leastBusy) {
             // Every worker that could take the class is too busy: the least busy one, skilled or not.
             placed = leastBacklog();
             if (set != null && set.contains(placed)) {
@@ -123,7 +124,7 @@ public final class ResumePool extends AbstractPool {
             // A class nobody has, and the worker that would learn it has spent its classBudget:
             // by backlog, teaching nobody (the caller names the request OVERFLOW).
             overflowed = true;
-            return leastBacklog();
+            return leastBusy ? placed : leastBacklog();
         }
         gain(placed, requestClass, set);
         return placed;
