@@ -43,6 +43,8 @@ abstract class AbstractPool implements Pool {
     PoolWorker lruLast;
     int size;
     int backlog;
+    /** Requests acquired since the pool was made (slow start measures shares with it). */
+    long acquired;
     /** The decayed mean of backlog, over about backlogHistory × workers events. */
     final DecayedBacklog meanBacklog = new DecayedBacklog();
     /** The settings in force; each policy reads the tunables it owns from here. */
@@ -52,6 +54,11 @@ abstract class AbstractPool implements Pool {
      * A token bucket per worker, full ({@code classBudget} tokens) when it joins.
      */
     private int classBudget;
+    /**
+     * How long a worker that joins with an empty résumé takes to take over the
+     * classes that hash to it (résumé policy, see {@link ResumePool}); 0: off.
+     */
+    long slowStartNanos;
     /** Set by {@link #choose} when it routed by backlog because a class budget refused; read by acquire under the lock. */
     boolean overflowed;
     /** The clock of class budgets (nanoseconds); a field so that tests can step it. */
@@ -106,6 +113,8 @@ abstract class AbstractPool implements Pool {
                 acquired.overflow = true;
             }
             moveToMostRecentlyUsed(worker);
+            worker.acquired++;
+            this.acquired++;
             worker.backlog++;
             worker.meanBacklog.record(worker.backlog, workerDecay);
             backlog++;
@@ -248,6 +257,22 @@ abstract class AbstractPool implements Pool {
     final int classBudget() {
         synchronized (lock) {
             return classBudget;
+        }
+    }
+
+    /** Sets slow start (see {@link ResumePool}); zero turns it off for workers that join from now on. */
+    final void slowStart(java.time.Duration slowStart) {
+        if (slowStart.isNegative()) {
+            throw new IllegalArgumentException("slowStart must be >= 0, got " + slowStart);
+        }
+        synchronized (lock) {
+            slowStartNanos = slowStart.toNanos();
+        }
+    }
+
+    final java.time.Duration slowStart() {
+        synchronized (lock) {
+            return java.time.Duration.ofNanos(slowStartNanos);
         }
     }
 

@@ -40,6 +40,22 @@ public final class PoolWorker {
     long budgetNanos;
     boolean budgetStarted;
 
+    /**
+     * When this worker joined with an empty résumé and began its slow start
+     * (nanoClock scale); meaningful while {@code ramping}.
+     */
+    long rampStartNanos;
+    /** Whether it joined with an empty résumé while slow start was on (see {@link ResumePool}). */
+    boolean ramping;
+    /** Requests acquired on this worker since it joined. */
+    long acquired;
+    /** Its recent share of the pool's requests, in slow start: where the current window began (pool's and own counts)... */
+    long windowPoolStart;
+    long windowOwnStart;
+    /** ...and the previous window's counts. */
+    long previousPool;
+    long previousOwn;
+
     int backlog;
     /** The decayed mean of backlog, over about backlogHistory acquires and releases. */
     final DecayedBacklog meanBacklog = new DecayedBacklog();

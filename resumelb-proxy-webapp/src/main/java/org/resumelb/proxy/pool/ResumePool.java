@@ -73,6 +73,13 @@ public final class ResumePool extends AbstractPool {
 
     /** Guarded by lock. Request class -> the workers with it in their résumé. */
     private final HashMap<String, SkilledSet> skilled = new HashMap<>();
+    /** Requests per worker in one window of a newcomer's recent share of requests. */
+    static final int SHARE_WINDOW = 20;
+
+    /** Guarded by lock. Counts joins and departures: a class's cached first worker is stale when it differs. */
+    private int epoch;
+    /** Guarded by lock. When the last slow start's hand-over window ends (nanoClock scale); 0: none is running. */
+    private long rampEndNanos;
 
     public ResumePool() {
         this(PoolSettings.DEFAULTS);
@@ -88,6 +95,13 @@ public final class ResumePool extends AbstractPool {
         double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
         double minBacklog = lruFirst.meanBacklog.mean() + 1.0;
         if (set != null) {
+            PoolWorker heir = set.heir;
+            if (heir == null && rampEndNanos != 0) {
+                heir = handOver(requestClass, set, minBacklog + maxBacklog);
+            }
+            if (heir != null && heir.meanBacklog.mean() - minBacklog <= maxBacklog) {
+                return heir;
+            }
             PoolWorker best = null;
             double bestScore = 0.0;
             PoolWorker[] workers = set.workers;
@@ -155,6 +169,154 @@ public final class ResumePool extends AbstractPool {
         return chosen;
     }
 
+    /**
+     * Lock held, some worker may be in its slow start ({@code rampEndNanos != 0}).
+     * Whether the class passes now to the worker of the highest rendezvous
+     * weight among all workers, because that worker is in its slow start, the
+     * class's turn has come and it is not too busy. If so it becomes the class's
+     * heir (learning the class at the unskilled score if it lacked it) and is
+     * returned; otherwise null. The class's first worker is computed once per
+     * class and membership change ({@code epoch}); the rest allocates nothing.
+     */
+    private PoolWorker handOver(String requestClass, SkilledSet set, double busyAbove) {
+        long now = nanoClock.getAsLong();
+        if (now - rampEndNanos >= 0) {
+            rampEndNanos = 0; // every slow start is over: back to the plain path
+            return null;
+        }
+        if (set.firstEpoch != epoch) {
+            set.classHash = Hashing.hash(requestClass);
+            rankFirstTwo(set);
+            set.firstEpoch = epoch;
+        }
+        PoolWorker taker = set.first;
+        if (!mayTake(taker, set.classHash, now, busyAbove, false)) {
+            taker = set.second;
+            if (taker == null || !mayTake(taker, set.classHash, now, busyAbove, true)) {
+                return null;
+            }
+        }
+        if (set.contains(taker)) {
+            skilled.put(requestClass, set.withHeir(taker));
+        } else {
+            gain(taker, requestClass, set);
+            skilled.put(requestClass, skilled.get(requestClass).withHeir(taker));
+        }
+        return taker;
+    }
+
+    /**
+     * Lock held. Whether a worker in slow start takes a class it ranks first
+     * (or second, {@code second}) for now: its slow start is still on, the
+     * class's turn has come, it is not too busy, and, for a class it ranks
+     * second, its share of the requests since it joined is below its growing
+     * fair share. Allocation-free.
+     */
+    private boolean mayTake(PoolWorker w, long classHash, long now, double busyAbove, boolean second) {
+        if (!w.ramping || w.meanBacklog.mean() > busyAbove) {
+            return false;
+        }
+        long age = now - w.rampStartNanos;
+        if (age >= 2 * slowStartNanos) {
+            w.ramping = false;
+            return false;
+        }
+        if (turn(classHash, w.urlHash) * slowStartNanos > age) {
+            return false;
+        }
+        if (!second) {
+            return true;
+        }
+        return recentShare(w) < Math.min(1.0, (double) age / slowStartNanos) / size;
+    }
+
+    /**
+     * Lock held. The worker's share of the pool's recent requests: over the
+     * current window and the previous one, a window closing after
+     * {@link #SHARE_WINDOW} requests per worker. Recent rather than since the
+     * join, so a share that has just grown counts at once and a newcomer does
+     * not take more than it needs.
+     */
+    private double recentShare(PoolWorker w) {
+        long pool = acquired - w.windowPoolStart;
+        long own = w.acquired - w.windowOwnStart;
+        if (pool >= (long) SHARE_WINDOW * size) {
+            w.previousPool = pool;
+            w.previousOwn = own;
+            w.windowPoolStart = acquired;
+            w.windowOwnStart = w.acquired;
+            pool = 0;
+            own = 0;
+        }
+        long all = pool + w.previousPool;
+        return all == 0 ? 0 : (double) (own + w.previousOwn) / all;
+    }
+
+    /**
+     * When, as a fraction of slow start, a class passes to the worker that is
+     * first in its rendezvous order: uniform in [0, 1), from the class and the
+     * worker alone, so every load balancer hands the same classes over in the
+     * same order.
+     */
+    static double turn(long classHash, long workerHash) {
+        return (Hashing.mix(classHash + workerHash) >>> 11) * 0x1.0p-53;
+    }
+
+    /**
+     * Lock held. Caches in the set the workers of the highest and second
+     * highest rendezvous weight for its class among all workers (ties by URL;
+     * no second in a pool of one).
+     */
+    private void rankFirstTwo(SkilledSet set) {
+        PoolWorker first = null;
+        PoolWorker second = null;
+        long firstWeight = 0;
+        long secondWeight = 0;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            long weight = Hashing.rendezvous(set.classHash, w.urlHash);
+            if (first == null || ranksAbove(weight, w, firstWeight, first)) {
+                second = first;
+                secondWeight = firstWeight;
+                first = w;
+                firstWeight = weight;
+            } else if (second == null || ranksAbove(weight, w, secondWeight, second)) {
+                second = w;
+                secondWeight = weight;
+            }
+        }
+        set.first = first;
+        set.second = second;
+    }
+
+    /** Rendezvous order: the higher weight, unsigned; equal weights (improbable) by URL. */
+    private static boolean ranksAbove(long weight, PoolWorker w, long otherWeight, PoolWorker other) {
+        int order = Long.compareUnsigned(weight, otherWeight);
+        return order > 0 || (order == 0 && w.url().compareTo(other.url()) < 0);
+    }
+
+    @Override
+    void joined(PoolWorker worker) {
+        epoch++;
+        if (slowStartNanos > 0 && worker.skills.isEmpty()) {
+            long now = nanoClock.getAsLong();
+            worker.ramping = true;
+            worker.rampStartNanos = now;
+            worker.windowPoolStart = acquired;
+            worker.windowOwnStart = worker.acquired;
+            worker.previousPool = 0;
+            worker.previousOwn = 0;
+            long end = now + 2 * slowStartNanos;
+            if (rampEndNanos == 0 || end - rampEndNanos > 0) {
+                rampEndNanos = end;
+            }
+        }
+    }
+
+    @Override
+    void left(PoolWorker worker) {
+        epoch++;
+    }
+
     /** Lock held. The worker takes a class it lacked, at the unskilled score (zc.resumelb's rule). */
     private void gain(PoolWorker worker, String requestClass, SkilledSet set) {
         double score = settings.unskilledScore();
@@ -169,15 +331,16 @@ public final class ResumePool extends AbstractPool {
     void replaceSkills(PoolWorker worker, Map<String, Double> resume) {
         Map<String, Double> old = worker.skills;
         HashMap<String, Double> gained = worker.gained;
-        for (String c : old.keySet()) {
-            if (!resume.containsKey(c)) {
-                drop(worker, c);
+        HashMap<String, Double> inherited = null;
+        for (Map.Entry<String, Double> e : old.entrySet()) {
+            if (!resume.containsKey(e.getKey())) {
+                inherited = dropUnlessHeir(worker, e.getKey(), e.getValue(), resume, inherited);
             }
         }
         if (gained != null) {
-            for (String c : gained.keySet()) {
-                if (!resume.containsKey(c)) {
-                    drop(worker, c);
+            for (Map.Entry<String, Double> e : gained.entrySet()) {
+                if (!resume.containsKey(e.getKey())) {
+                    inherited = dropUnlessHeir(worker, e.getKey(), e.getValue(), resume, inherited);
                 }
             }
         }
@@ -196,6 +359,27 @@ public final class ResumePool extends AbstractPool {
             }
         }
         super.replaceSkills(worker, resume);
+        worker.gained = inherited;
+    }
+
+    /**
+     * Lock held. A class missing from the worker's new résumé: dropped, unless
+     * the worker is the class's heir and the résumé is not empty (a worker's
+     * résumé may be written before it has served the class it was handed; an
+     * empty one, a reset or a departure, drops everything). A kept class stays
+     * as gained, at its last score; returns the map of kept classes.
+     */
+    private HashMap<String, Double> dropUnlessHeir(PoolWorker worker, String requestClass, Double score,
+                                                   Map<String, Double> resume, HashMap<String, Double> inherited) {
+        if (!resume.isEmpty() && skilled.get(requestClass).heir == worker) {
+            if (inherited == null) {
+                inherited = new HashMap<>();
+            }
+            inherited.put(requestClass, score);
+        } else {
+            drop(worker, requestClass);
+        }
+        return inherited;
     }
 
     /** Lock held. */
@@ -215,14 +399,24 @@ public final class ResumePool extends AbstractPool {
     private static final class SkilledSet {
         final PoolWorker[] workers;
         final double[] scores;
+        /** The worker that took the class over in its slow start, preferred while not too busy; or null. */
+        final PoolWorker heir;
 
-        private SkilledSet(PoolWorker[] workers, double[] scores) {
+        // A cache, guarded by the pool's lock: the class's first worker in rendezvous order among all
+        // workers, valid while firstEpoch is the pool's epoch.
+        int firstEpoch = -1;
+        long classHash;
+        PoolWorker first;
+        PoolWorker second;
+
+        private SkilledSet(PoolWorker[] workers, double[] scores, PoolWorker heir) {
             this.workers = workers;
             this.scores = scores;
+            this.heir = heir;
         }
 
         static SkilledSet of(PoolWorker worker, double score) {
-            return new SkilledSet(new PoolWorker[] {worker}, new double[] {score});
+            return new SkilledSet(new PoolWorker[] {worker}, new double[] {score}, null);
         }
 
         SkilledSet plus(PoolWorker worker, double score) {
@@ -231,13 +425,18 @@ public final class ResumePool extends AbstractPool {
             double[] s = Arrays.copyOf(scores, n + 1);
             w[n] = worker;
             s[n] = score;
-            return new SkilledSet(w, s);
+            return new SkilledSet(w, s, heir);
         }
 
         SkilledSet rescored(PoolWorker worker, double score) {
             double[] s = scores.clone();
             s[indexOf(worker)] = score;
-            return new SkilledSet(workers, s);
+            return new SkilledSet(workers, s, heir);
+        }
+
+        /** This set with {@code worker}, one of its workers, as heir. */
+        SkilledSet withHeir(PoolWorker worker) {
+            return new SkilledSet(workers, scores, worker);
         }
 
         /** This set without the worker, or null when nothing would be left. */
@@ -253,7 +452,7 @@ public final class ResumePool extends AbstractPool {
             System.arraycopy(workers, i + 1, w, i, n - 1 - i);
             System.arraycopy(scores, 0, s, 0, i);
             System.arraycopy(scores, i + 1, s, i, n - 1 - i);
-            return new SkilledSet(w, s);
+            return new SkilledSet(w, s, heir == worker ? null : heir);
         }
 
         boolean contains(PoolWorker worker) {

@@ -34,13 +34,21 @@ public final class SwitchablePool implements Pool {
         this(policy, settings, 0);
     }
 
+    /** Without slow start: see {@link #SwitchablePool(String, PoolSettings, int, java.time.Duration)}. */
+    public SwitchablePool(String policy, PoolSettings settings, int classBudget) {
+        this(policy, settings, classBudget, java.time.Duration.ZERO);
+    }
+
     /**
      * @param classBudget new classes (in no résumé) a worker may be taught per minute, kept across policy switches;
      *     0: no limit (see {@link ResumePool})
+     * @param slowStart how long a worker that joins with an empty résumé takes to take over the classes that hash
+     *     to it, kept across policy switches; zero: off (see {@link ResumePool})
      */
-    public SwitchablePool(String policy, PoolSettings settings, int classBudget) {
+    public SwitchablePool(String policy, PoolSettings settings, int classBudget, java.time.Duration slowStart) {
         AbstractPool first = (AbstractPool) Pools.create(policy, settings);
         first.classBudget(classBudget);
+        first.slowStart(slowStart);
         this.current = first;
     }
 
@@ -58,6 +66,7 @@ public final class SwitchablePool implements Pool {
             }
             AbstractPool next = (AbstractPool) Pools.create(policy, previous.settings());
             next.classBudget(previous.classBudget());
+            next.slowStart(previous.slowStart());
             previous.copyWorkersInto(next);
             retiring.add(previous);
             current = next;

@@ -2,6 +2,7 @@ package org.resumelb.proxy.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.resumelb.proxy.pool.PoolState.assertPool;
 
 import java.util.ArrayList;
@@ -269,5 +270,156 @@ class ResumePoolStoryTest {
                 """);
         newResume("w6", Map.of());
         assertEquals("w6", get("bar"));
+    }
+
+    // Slow start: how a worker that joins a warm pool gets its share, under light load as under heavy load.
+    // zc.resumelb never solved it ("under light load, new workers may not get work"): a class stays on its
+    // skilled workers while they are not too busy, so under light load nothing ever reached a newcomer but
+    // classes nobody had. ResumeLB hands it the classes that hash to it, over slowStart, and keeps them there.
+
+    private static final long SECOND = 1_000_000_000L;
+    private final long[] now = {0};
+    private final List<String> warm = List.of("http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.3:8080");
+    private final String newcomer = "http://10.0.0.4:8080";
+    private final List<String> classes = new ArrayList<>();
+
+    /** Light load: one request at a time, released at once. */
+    private String served(String requestClass) {
+        PoolWorker w = pool.acquire(requestClass);
+        pool.release(w);
+        return w.url();
+    }
+
+    /** The newcomer's rank in the class's rendezvous order over all four workers: 1 for first. */
+    private int rankOfNewcomer(String requestClass) {
+        List<String> all = new ArrayList<>(warm);
+        all.add(newcomer);
+        return ResumePlacementTest.order(requestClass, all).indexOf(newcomer) + 1;
+    }
+
+    private String holder(String requestClass) {
+        return ResumePlacementTest.order(requestClass, warm).get(0);
+    }
+
+    /** The classes the newcomer served in one round of one request per class. */
+    private final List<String> its = new ArrayList<>();
+
+    @Test
+    void threeWarmWorkersHoldEveryClassWithHighScores() {
+        pool.settings(PoolSettings.DEFAULTS);
+        pool.nanoClock = () -> now[0];
+        pool.slowStart(java.time.Duration.ofSeconds(20));
+        Map<String, Map<String, Double>> resumes = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            String c = "site" + i;
+            classes.add(c);
+            resumes.computeIfAbsent(holder(c), k -> new HashMap<>()).put(c, 100.0);
+        }
+        // Workers that join with résumés (a load balancer starting, a worker restarted with its résumé file)
+        // are not newcomers: no slow start.
+        for (String url : warm) {
+            newResume(url, resumes.get(url));
+        }
+        for (String c : classes) {
+            assertEquals(holder(c), served(c), c);
+        }
+    }
+
+    @Test
+    void underLightLoadANewcomerTakesWholeClassesAGrowingShareDuringItsSlowStart() {
+        threeWarmWorkersHoldEveryClassWithHighScores();
+        newResume(newcomer, Map.of()); // joins with an empty résumé at t = 0
+        long ranksFirst = classes.stream().filter(c -> rankOfNewcomer(c) == 1).count();
+        assertTrue(ranksFirst > 70 && ranksFirst < 130, "about a quarter of 400 classes rank it first: " + ranksFirst);
+        // Rounds of one request per class. A class it ranks first passes to it at the class's turn (a hash of
+        // class and worker, uniform over slowStart); one it ranks second also passes at its turn, but only while
+        // its recent share of requests is below its growing fair share (1/4 × the time since it joined / slowStart);
+        // a class it ranks lower never does.
+        int served = 0;
+        for (long halfSeconds = 0; halfSeconds <= 50; halfSeconds += 5) {
+            double t = halfSeconds / 2.0;
+            now[0] = halfSeconds * SECOND / 2;
+            its.clear();
+            for (String c : classes) {
+                String got = served(c);
+                int rank = rankOfNewcomer(c);
+                boolean turn = ResumePool.turn(Hashing.hash(c), Hashing.hash(newcomer)) * 20 <= t;
+                if (rank == 1) {
+                    assertEquals(turn ? newcomer : holder(c), got, "t=" + t + "s " + c);
+                } else if (rank > 2 || !turn) {
+                    assertEquals(holder(c), got, "t=" + t + "s " + c);
+                }
+                if (got.equals(newcomer)) {
+                    its.add(c);
+                }
+            }
+            served = its.size();
+        }
+        // 25 s after it joined, it serves close to its fair share, a quarter; under zc.resumelb's rule it would
+        // serve none of these classes (see the last chapter).
+        assertTrue(served >= 90 && served <= 130, "the newcomer served " + served + " of 400 requests");
+        assertTrue(its.stream().anyMatch(c -> rankOfNewcomer(c) == 2), "it took classes it ranks second too");
+    }
+
+    @Test
+    void theNewcomerKeepsItsClassesAgainstHigherScoresAndThroughItsOwnResumes() {
+        underLightLoadANewcomerTakesWholeClassesAGrowingShareDuringItsSlowStart();
+        List<String> taken = List.copyOf(its);
+        // Its first résumé lists only some of them, at lower scores than the old holders' 100: it keeps all.
+        Map<String, Double> partial = new HashMap<>();
+        taken.subList(0, taken.size() / 2).forEach(c -> partial.put(c, 20.0));
+        newResume(newcomer, partial);
+        now[0] = 300 * SECOND; // long after its slow start
+        for (String c : taken) {
+            assertEquals(newcomer, served(c), c);
+        }
+        // The old holders forget the classes they no longer get; nothing moves.
+        for (String url : warm) {
+            Map<String, Double> rest = new HashMap<>();
+            classes.stream().filter(c -> !taken.contains(c) && holder(c).equals(url)).forEach(c -> rest.put(c, 100.0));
+            newResume(url, rest);
+        }
+        for (String c : classes) {
+            assertEquals(taken.contains(c) ? newcomer : holder(c), served(c), c);
+        }
+    }
+
+    @Test
+    void aClassFirstSeenAfterTheHandOverWindowStaysWhereItIs() {
+        threeWarmWorkersHoldEveryClassWithHighScores();
+        newResume(newcomer, Map.of());
+        now[0] = 40 * SECOND; // slowStart and as long again have passed without a request
+        for (String c : classes) {
+            assertEquals(holder(c), served(c), c);
+        }
+    }
+
+    @Test
+    void aBusyHeirLetsItsClassesOverflowToTheirSkilledWorkersAndALeavingHeirGivesThemBack() {
+        underLightLoadANewcomerTakesWholeClassesAGrowingShareDuringItsSlowStart();
+        String c = its.get(0);
+        String holder = holder(c);
+        // Heavy load on one class: the newcomer takes it while it is not too busy, then it spreads
+        // to the class's old holder, which is skilled at it.
+        List<String> got = get(c, 12);
+        assertEquals(newcomer, got.get(0));
+        assertTrue(got.contains(holder), "the old holder takes the overflow: " + got);
+        put(newcomer, (int) got.stream().filter(newcomer::equals).count());
+        put(holder, (int) got.stream().filter(holder::equals).count());
+        pool.remove(newcomer);
+        assertEquals(holder, served(c));
+    }
+
+    @Test
+    void withoutSlowStartANewcomerGetsNoOldClassUnderLightLoad() {
+        threeWarmWorkersHoldEveryClassWithHighScores();
+        pool.slowStart(java.time.Duration.ZERO);
+        newResume(newcomer, Map.of());
+        for (long t : new long[] {0, 10, 20, 30}) {
+            now[0] = t * SECOND;
+            for (String c : classes) {
+                assertEquals(holder(c), served(c), "t=" + t + "s " + c);
+            }
+        }
     }
 }
