@@ -84,8 +84,9 @@ public class ResumeFilter implements Filter {
         if (settings.resumeFile() != null) {
             Optional<Resume> saved = ResumeFile.load(settings.resumeFile(), codec);
             saved.ifPresent(r -> {
-                tracker.restore(r.skills());
-                LOG.info("ResumeLB restored {} skills from {}", r.skills().size(), settings.resumeFile());
+                tracker.restore(r.skills(), r.classifier());
+                LOG.info("ResumeLB restored {} skills from {} (classifier fingerprint {})", r.skills().size(), settings.resumeFile(),
+                        r.classifier());
             });
         }
         trace = settings.traceLogger() == null ? null : new TraceLog(settings.traceLogger());
@@ -123,7 +124,8 @@ public class ResumeFilter implements Filter {
         }
         request.setAttribute(TIMED, Boolean.TRUE);
         long start = System.nanoTime();
-        String requestClass = classOf(request);
+        String classifier = loadBalancerClassifier(request);
+        String requestClass = classOf(request, classifier != null);
         long trno = 0;
         if (trace != null) {
             String query = request.getQueryString();
@@ -135,22 +137,47 @@ public class ResumeFilter implements Filter {
             chain.doFilter(request, response);
         } finally {
             if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new Completion(requestClass, start, trno, response));
+                request.getAsyncContext().addListener(new Completion(requestClass, classifier, start, trno, response));
             } else {
-                complete(requestClass, start, trno, response);
+                complete(requestClass, classifier, start, trno, response);
             }
         }
+    }
+
+    /**
+     * The fingerprint of the classifier a load balancer classified this request
+     * with ({@link Protocol#CLASSIFIER_HEADER}, beside its class), or null. A
+     * fingerprint other than the one the skills were learned under starts the
+     * résumé afresh, once, said in the log and by the résumé's
+     * {@code classifier} field, which a load balancer checks.
+     */
+    private String loadBalancerClassifier(HttpServletRequest request) {
+        String fingerprint = request.getHeader(Protocol.CLASSIFIER_HEADER);
+        if (fingerprint == null || request.getHeader(Protocol.CLASS_HEADER) == null
+                || !Protocol.FINGERPRINT.matcher(fingerprint).matches() || !trust.isLoadBalancer(request.getRemoteAddr())) {
+            return null;
+        }
+        String before = tracker.classifier();
+        int forgotten = tracker.adopt(fingerprint);
+        if (forgotten >= 0) {
+            if (before != null) {
+                LOG.info("ResumeLB: the load balancer at {} classifies with classifier {}, this résumé's {} classes were learned"
+                        + " under {}: starting a fresh résumé", request.getRemoteAddr(), fingerprint, forgotten, before);
+            }
+            publisher.publishSoon();
+        }
+        return fingerprint;
     }
 
     /**
      * The class a load balancer named in the header, or, when there is no header
      * or it did not come from a load balancer, the filter's own classification.
      */
-    private String classOf(HttpServletRequest request) {
+    private String classOf(HttpServletRequest request, boolean fromLoadBalancer) {
         String header = request.getHeader(Protocol.CLASS_HEADER);
         if (header != null) {
             String remote = request.getRemoteAddr();
-            if (trust.isLoadBalancer(remote)) {
+            if (fromLoadBalancer || trust.isLoadBalancer(remote)) {
                 return RequestClasses.normalize(header);
             }
             if (trust.ignoredClassHeader() == 1) {
@@ -162,11 +189,18 @@ public class ResumeFilter implements Filter {
         return RequestClasses.classify(classifier, ServletRequestView.inContext(request));
     }
 
-    private void complete(String requestClass, long startNanos, long trno, HttpServletResponse response) {
+    /**
+     * Counts a finished request, unless a load balancer classified it under a
+     * classifier the tracker has since left (its class means something else now).
+     */
+    private void complete(String requestClass, String classifier, long startNanos, long trno, HttpServletResponse response) {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         if (trace != null) {
             trace.record('A', trno, response.getStatus());
             trace.record('E', trno, seconds);
+        }
+        if (classifier != null && !classifier.equals(tracker.classifier())) {
+            return;
         }
         if (tracker.record(requestClass, seconds)) {
             publisher.publishSoon();
@@ -176,12 +210,14 @@ public class ResumeFilter implements Filter {
     /** Ends the timing of an asynchronous request when the container completes it. */
     private final class Completion implements AsyncListener {
         private final String requestClass;
+        private final String classifier;
         private final long startNanos;
         private final long trno;
         private final HttpServletResponse response;
 
-        Completion(String requestClass, long startNanos, long trno, HttpServletResponse response) {
+        Completion(String requestClass, String classifier, long startNanos, long trno, HttpServletResponse response) {
             this.requestClass = requestClass;
+            this.classifier = classifier;
             this.startNanos = startNanos;
             this.trno = trno;
             this.response = response;
@@ -189,7 +225,7 @@ public class ResumeFilter implements Filter {
 
         @Override
         public void onComplete(AsyncEvent event) {
-            complete(requestClass, startNanos, trno, response);
+            complete(requestClass, classifier, startNanos, trno, response);
         }
 
         @Override

@@ -260,4 +260,89 @@ class ResumeFilterTest {
         }
         return all.toString();
     }
+
+    /** A request as a load balancer sends it: its class, and the fingerprint of the classifier that named it. */
+    void fromLoadBalancer(String requestClass, String fingerprint) throws Exception {
+        ContentResponse r = client.newRequest(base() + "/x").timeout(10, TimeUnit.SECONDS)
+                .headers(h -> h.put(Protocol.CLASS_HEADER, requestClass).put(Protocol.CLASSIFIER_HEADER, fingerprint))
+                .send();
+        assertEquals(200, r.getStatus());
+    }
+
+    Resume served() throws Exception {
+        return CODEC.decode(get("/_resumelb/resume", null, null).getContent());
+    }
+
+    @Test
+    void anotherClassifierFingerprintStartsTheResumeAfreshAndTheResumeSaysWhichClassifier() throws Exception {
+        startWorker(pushing(receiver.url()));
+        for (int i = 0; i < 4; i++) {
+            fromLoadBalancer("old-" + (i % 2), "aaaa1111");
+        }
+        Resume before = served();
+        assertEquals("aaaa1111", before.classifier());
+        assertEquals(java.util.Set.of("old-0", "old-1"), before.skills().keySet());
+        fromLoadBalancer("new-0", "bbbb2222");
+        Resume after = served();
+        assertEquals("bbbb2222", after.classifier());
+        assertEquals(java.util.Set.of("new-0"), after.skills().keySet(), "the old classifier's classes are forgotten");
+        // The load balancer hears of it soon: a push names the new classifier with the new classes only.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Resume pushed = null;
+        while (System.nanoTime() < deadline && (pushed == null || !"bbbb2222".equals(pushed.classifier()))) {
+            List<PushReceiver.Push> pushes = receiver.awaitPushes(1, 1_000);
+            pushed = pushes.isEmpty() ? null : CODEC.decode(pushes.get(pushes.size() - 1).body());
+        }
+        assertNotNull(pushed);
+        assertEquals("bbbb2222", pushed.classifier());
+        assertFalse(pushed.skills().containsKey("old-0"));
+    }
+
+    @Test
+    void aWorkerRestartedWithAResumeFileOfAnotherClassifierStartsAfreshAndOneWithoutAFingerprintKeepsIt(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("resume.json");
+        org.resumelb.agent.resume.ResumeFile.save(file, CODEC,
+                new Resume("http://127.0.0.1:8080/app", "old-process", null, 7, 1_700_000_000_000L, false,
+                        Map.of("old-class", 50.0), "aaaa1111"));
+        Map<String, String> params = new java.util.HashMap<>(pushing(receiver.url()));
+        params.put("resumeFile", file.toString());
+        startWorker(params);
+        Resume restored = served();
+        assertEquals("aaaa1111", restored.classifier());
+        assertTrue(restored.skills().containsKey("old-class"));
+        fromLoadBalancer("new-class", "bbbb2222");
+        Resume fresh = served();
+        assertEquals("bbbb2222", fresh.classifier());
+        assertEquals(java.util.Set.of("new-class"), fresh.skills().keySet());
+        server.stop();
+        server = null;
+
+        // A file written before fingerprints existed names no classifier: its skills are taken to be the
+        // load balancer's classifier's, and kept.
+        org.resumelb.agent.resume.ResumeFile.save(file, CODEC,
+                new Resume("http://127.0.0.1:8080/app", "older-process", null, 7, 1_700_000_000_000L, false,
+                        Map.of("old-class", 50.0)));
+        startWorker(params);
+        fromLoadBalancer("new-class", "bbbb2222");
+        Resume kept = served();
+        assertEquals("bbbb2222", kept.classifier());
+        assertEquals(java.util.Set.of("old-class", "new-class"), kept.skills().keySet());
+    }
+
+    @Test
+    void aFingerprintFromSomeoneNotALoadBalancerChangesNothing() throws Exception {
+        // Trusted load balancers: only 10.9.9.9, so this test's requests (from 127.0.0.1) are clients.
+        Map<String, String> params = new java.util.HashMap<>(pushing("http://10.9.9.9:1"));
+        params.put("pushTimeout", "200ms");
+        startWorker(params);
+        for (int i = 0; i < 3; i++) {
+            get("/n", "www.site-a.com", null);
+        }
+        fromLoadBalancer("forged", "cccc3333");
+        Resume r = served();
+        assertEquals(null, r.classifier());
+        assertTrue(r.skills().containsKey("site-a.com"));
+        assertFalse(r.skills().containsKey("forged"));
+    }
 }

@@ -85,7 +85,7 @@ public final class LoadBalancer implements AutoCloseable {
         RuntimeSettings runtime = runtimeSettings(settings);
         ResumeCodec codec = new ResumeCodec(ResumeLimits.DEFAULT);
         ProxySettings.Boundaries boundaries = settings.boundaries();
-        pool = new SwitchablePool(runtime.policy(), runtime.pool(), boundaries.classBudget());
+        pool = new SwitchablePool(runtime.policy(), runtime.pool(), boundaries.classBudget(), settings.slowStart());
         directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), clock, settings.singleVersion(),
                 boundaries.maxWorkers(), boundaries.maxDeparted());
         receiver = new ResumeReceiver(codec, settings.secret(), settings.insecure(), directory, boundaries.workerAllow());
@@ -100,6 +100,7 @@ public final class LoadBalancer implements AutoCloseable {
         timer.setRemoveOnCancelPolicy(true);
         readmission = new Readmission(new WorkerProbe(settings.edge().connectTimeout()), timer, settings.workerTtl());
         directory.readmitThrough(readmission);
+        directory.classifierFingerprint(settings.classifierFingerprint());
         waitingRoom = new WaitingRoom(settings.queueTimeout(), settings.maxQueued(), timer, () -> pool.size() > 0);
         directory.onJoin(waitingRoom::open);
         metrics = new ProxyMetrics(pool, directory, receiver, waitingRoom::waiting);

@@ -33,12 +33,12 @@ import org.resumelb.proxy.operations.RuntimeSettings;
  * ({@link SettingNames#PROXY}, see {@link Settings#unknownSettings}), to be
  * logged at start-up; they never show values.
  */
-public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtime,
+public record ProxySettings(RequestClassifier classifier, String classifierFingerprint, RuntimeSettings runtime,
                             byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
-                            Edge edge, Boundaries boundaries,
+                            Duration slowStart, Edge edge, Boundaries boundaries,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
 
@@ -113,6 +113,8 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
 
     private static ProxySettings readChecked(Settings s) {
         RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
+        String classifierFingerprint = s.bool("classifierFingerprint", true)
+                ? Protocol.fingerprint(s.raw("classifier") == null ? "host" : s.raw("classifier")) : null;
         RuntimeSettings runtime = RuntimeSettings.read(s);
 
         byte[] secret = s.secret();
@@ -149,6 +151,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
             return path;
         }, "the path of a file in an existing, writable directory (run-time settings are saved there)");
         int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
+        Duration slowStart = s.duration("slowStart", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1));
         Edge edge = Edge.read(s);
         Boundaries boundaries = Boundaries.read(s);
 
@@ -177,9 +180,9 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
                     "required: résumé pushes are signed with it. Set 'secret' or 'secretFile', or list static 'workers' to pull from,"
                             + " or set insecure=true to accept unsigned pushes");
         }
-        return new ProxySettings(classifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
+        return new ProxySettings(classifier, classifierFingerprint, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                slowStart, edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

@@ -56,6 +56,8 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
     private static final String WAITED = ResumeProxyServlet.class.getName() + ".waited";
 
     private LoadBalancer lb;
+    /** Sent beside the class header; null with classifierFingerprint=false. */
+    private String classifierFingerprint;
     private boolean ownLoadBalancer;
     private boolean ownExecutor;
 
@@ -76,6 +78,7 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
             }
         }
         ProxySettings settings = lb.settings();
+        classifierFingerprint = settings.classifierFingerprint();
         JettyProxyConfig jetty = JettyProxyConfig.of(config, settings);
         ownExecutor = jetty.ownExecutor();
         try {
@@ -193,6 +196,9 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
                     clientRequest.getLocalPort(), clientRequest::getHeaders, h::remove, h::put);
             if (lease != null) {
                 h.put(Protocol.CLASS_HEADER, lease.requestClass());
+                if (classifierFingerprint != null) {
+                    h.put(Protocol.CLASSIFIER_HEADER, classifierFingerprint);
+                }
             }
         });
     }

@@ -114,11 +114,14 @@ class ResumeProxyServletTest {
         ContentResponse r = client.newRequest(cluster.proxyUrl() + "/x")
                 .headers(h -> h.put(HttpHeader.HOST, "www.real.example")
                         .put("X-ResumeLB-Class", "evil")
+                        .put("X-ResumeLB-Classifier", "evil")
                         .put("x-resumelb-signature", "v1=00")
                         .put("X-ResumeLB-Anything", "spoofed"))
                 .timeout(10, TimeUnit.SECONDS).send();
         assertEquals(200, r.getStatus());
         assertEquals(List.of("real.example"), r.getHeaders().getValuesList("X-Seen-Class"), "only the proxy's own class header");
+        assertEquals(List.of(Protocol.fingerprint("host")), r.getHeaders().getValuesList("X-Seen-Classifier"),
+                "and the fingerprint of its own classifier");
         assertNull(r.getHeaders().get("X-Seen-Signature"));
         assertNull(r.getHeaders().get("X-Seen-Anything"));
     }

@@ -41,11 +41,11 @@ public final class SettingNames {
      * run-time settings) and Jetty's {@code ProxyServlet} ({@link #JETTY}).
      */
     public static final Set<String> PROXY = union(names(
-            "classifier", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
+            "classifier", "classifierFingerprint", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
             "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses",
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
-            "trustedProxies", "statusAllow", "workerAllow", "maxWorkers", "maxDeparted", "classBudget"), JETTY);
+            "trustedProxies", "statusAllow", "workerAllow", "maxWorkers", "maxDeparted", "classBudget", "slowStart"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

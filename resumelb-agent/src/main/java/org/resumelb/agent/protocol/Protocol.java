@@ -45,6 +45,17 @@ public final class Protocol {
     /** The request class the load balancer chose, sent to the worker with the forwarded request. */
     public static final String CLASS_HEADER = "X-ResumeLB-Class";
 
+    /**
+     * The fingerprint of the classifier that produced {@link #CLASS_HEADER}'s class
+     * ({@link #fingerprint}), sent beside it. A worker whose skills were learned
+     * under another fingerprint starts its résumé afresh; a load balancer ignores
+     * the skills of a résumé whose {@code classifier} field is another fingerprint.
+     */
+    public static final String CLASSIFIER_HEADER = "X-ResumeLB-Classifier";
+
+    /** What a classifier fingerprint may be, in the header and in a résumé's {@code classifier} field. */
+    public static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9A-Za-z._-]{1,64}");
+
     /** The signature of a signed body: {@code v1=<hex HMAC-SHA256(secret, body)>}. */
     public static final String SIGNATURE_HEADER = "X-ResumeLB-Signature";
 
@@ -76,6 +87,22 @@ public final class Protocol {
     /** {@code prefix + "/resumes"}: the load balancer's push endpoint. */
     public static String resumesPath(String prefix) {
         return prefix + RESUMES_PATH;
+    }
+
+    /**
+     * A classifier's fingerprint: the first 8 bytes, in lower-case hex, of the
+     * SHA-256 of {@code "resumelb-classifier:"} and its {@code classifier}
+     * setting, trimmed. The same setting gives the same fingerprint in every
+     * load balancer; another setting (another spelling too) gives another one.
+     */
+    public static String fingerprint(String classifierSetting) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    ("resumelb-classifier:" + classifierSetting.trim()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
     }
 
     /** Whether {@code name} is a ResumeLB header ({@link #INTERNAL_HEADER_PREFIX}, any case). */

@@ -190,7 +190,7 @@ public final class ResumePublisher implements AutoCloseable {
      * {@code GET {prefix}/resume}), fitted to the load balancer's limits, with its body.
      */
     public ResumeTrimmer.Fitted current(String workerUrl) {
-        return fitted(new Resume(workerUrl, id, options.version(), seq.get(), clock.millis(), closed.get(), tracker.skills()));
+        return fitted(resume(workerUrl, seq.get(), closed.get()));
     }
 
     /** Résumés that had to be trimmed so far (pushed, saved or served). */
@@ -263,8 +263,12 @@ public final class ResumePublisher implements AutoCloseable {
     }
 
     private ResumeTrimmer.Fitted next(boolean draining) {
-        return fitted(new Resume(options.workerUrl(), id, options.version(), seq.incrementAndGet(), clock.millis(), draining,
-                tracker.skills()));
+        return fitted(resume(options.workerUrl(), seq.incrementAndGet(), draining));
+    }
+
+    private Resume resume(String workerUrl, long seq, boolean draining) {
+        SkillTracker.Snapshot skills = tracker.snapshot();
+        return new Resume(workerUrl, id, options.version(), seq, clock.millis(), draining, skills.skills(), skills.classifier());
     }
 
     private void save(long gen) {

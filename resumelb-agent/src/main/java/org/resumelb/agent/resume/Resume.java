@@ -16,12 +16,20 @@ import java.util.Objects;
  * @param sentAt   when it was sent, milliseconds since the epoch
  * @param draining true when the worker is shutting down
  * @param skills   request class to requests per second
+ * @param classifier the fingerprint of the classifier the skills were learned under
+ *     ({@link org.resumelb.agent.protocol.Protocol#CLASSIFIER_HEADER}), or null when unknown
  */
 public record Resume(String worker, String id, String version, long seq, long sentAt, boolean draining,
-                     Map<String, Double> skills) {
+                     Map<String, Double> skills, String classifier) {
 
     public Resume {
         Objects.requireNonNull(skills, "skills");
         skills = Map.copyOf(skills);
+    }
+
+    /** A résumé that names no classifier. */
+    public Resume(String worker, String id, String version, long seq, long sentAt, boolean draining,
+                  Map<String, Double> skills) {
+        this(worker, id, version, seq, sentAt, draining, skills, null);
     }
 }

@@ -74,6 +74,9 @@ public final class ResumeCodec {
             g.writeNumberField("seq", r.seq());
             g.writeNumberField("sentAt", r.sentAt());
             g.writeBooleanField("draining", r.draining());
+            if (r.classifier() != null) {
+                g.writeStringField("classifier", r.classifier());
+            }
             g.writeObjectFieldStart("skills");
             for (Map.Entry<String, Double> e : r.skills().entrySet()) {
                 g.writeNumberField(e.getKey(), e.getValue());
@@ -133,6 +136,7 @@ public final class ResumeCodec {
                         f.draining = value == JsonToken.VALUE_TRUE;
                     }
                     case "skills" -> f.skills = skills(p, value);
+                    case "classifier" -> f.classifier = value == JsonToken.VALUE_NULL ? null : string(p, value, name);
                     default -> p.skipChildren();
                 }
             }
@@ -159,6 +163,7 @@ public final class ResumeCodec {
         Long sentAt;
         boolean draining;
         Map<String, Double> skills;
+        String classifier;
     }
 
     private static long integer(JsonParser p, JsonToken value, String name) throws IOException, ResumeException {
@@ -248,7 +253,11 @@ public final class ResumeCodec {
         if (f.skills == null) {
             throw invalid("skills: missing");
         }
-        return new Resume(f.worker, f.id, f.version, f.seq, f.sentAt, f.draining, f.skills);
+        if (f.classifier != null && !Protocol.FINGERPRINT.matcher(f.classifier).matches()) {
+            throw invalid("classifier: " + ResumeException.quote(f.classifier)
+                    + " is not a classifier fingerprint (1 to 64 letters, digits, '.', '_' or '-')");
+        }
+        return new Resume(f.worker, f.id, f.version, f.seq, f.sentAt, f.draining, f.skills, f.classifier);
     }
 
     private void checkUrl(String worker) throws ResumeException {

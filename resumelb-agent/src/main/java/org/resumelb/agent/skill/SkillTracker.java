@@ -40,6 +40,8 @@ public final class SkillTracker {
     private final AtomicLong generation = new AtomicLong();
     private final ConcurrentHashMap<String, Perf> perf = new ConcurrentHashMap<>();
     private final Object admission = new Object();
+    /** The current classifier's fingerprint; written under {@code admission}. */
+    private volatile String classifier;
 
     /** The decayed numbers of one class; guarded by its own monitor. */
     private static final class Perf {
@@ -237,5 +239,73 @@ public final class SkillTracker {
         for (String c : perf.keySet()) {
             kill(c, Long.MAX_VALUE);
         }
+    }
+
+    /**
+     * The fingerprint of the classifier this tracker's classes come from
+     * ({@link org.resumelb.agent.protocol.Protocol#fingerprint}), or null while
+     * unknown (no load balancer has named one yet, and none was restored).
+     */
+    public String classifier() {
+        return classifier;
+    }
+
+    /**
+     * Makes {@code fingerprint} the classifier of this tracker's classes. When it
+     * differs from the current one, every class is forgotten first: classes of
+     * another classifier mean other things. While the current one is unknown
+     * (null: nothing named one, or a résumé file written before fingerprints
+     * existed) the classes are kept, taken to be the same classifier's. Returns
+     * how many classes were forgotten, or -1 when the fingerprint was already
+     * the current one (the common case: one volatile read). The fingerprint is set before the classes
+     * are cleared, so a caller that checks {@link #classifier()} before
+     * {@link #record} loses at most the requests that passed its check while
+     * this ran.
+     */
+    public int adopt(String fingerprint) {
+        java.util.Objects.requireNonNull(fingerprint, "fingerprint");
+        if (fingerprint.equals(classifier)) {
+            return -1;
+        }
+        synchronized (admission) {
+            if (fingerprint.equals(classifier)) {
+                return -1;
+            }
+            if (classifier == null) {
+                classifier = fingerprint;
+                return 0;
+            }
+            int forgotten = perf.size();
+            classifier = fingerprint;
+            clear();
+            return forgotten;
+        }
+    }
+
+    /** What a résumé carries: the classifier's fingerprint and the skills, taken together. */
+    public record Snapshot(String classifier, Map<String, Double> skills) {
+    }
+
+    /**
+     * The skills with the fingerprint they were learned under: a snapshot is
+     * retaken when the classifier changed while the skills were read, so a
+     * résumé never labels one classifier's classes with another's fingerprint.
+     */
+    public Snapshot snapshot() {
+        while (true) {
+            String before = classifier;
+            Map<String, Double> skills = skills();
+            if (java.util.Objects.equals(before, classifier)) {
+                return new Snapshot(before, skills);
+            }
+        }
+    }
+
+    /** Seeds skills saved before a restart, learned under the classifier {@code fingerprint} (null: unknown). */
+    public void restore(Map<String, Double> skills, String fingerprint) {
+        synchronized (admission) {
+            classifier = fingerprint;
+        }
+        restore(skills);
     }
 }

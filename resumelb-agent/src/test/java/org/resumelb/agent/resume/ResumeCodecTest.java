@@ -38,9 +38,21 @@ public class ResumeCodecTest {
         for (Resume r : new Resume[] {
                 sample(),
                 new Resume("https://w.example/app", "id", null, 0, 1, true, Map.of()),
-                new Resume("http://w:1", "id", "v", Long.MAX_VALUE, 2, false, Map.of("ünïcødé/日本", 0.0, "x", 1e-300))}) {
+                new Resume("http://w:1", "id", "v", Long.MAX_VALUE, 2, false, Map.of("ünïcødé/日本", 0.0, "x", 1e-300)),
+                new Resume("http://w:1", "id", "v", 3, 2, false, Map.of("x", 1.0), "0123abcd4567ef89")}) {
             assertEquals(r, CODEC.decode(CODEC.encode(r)));
         }
+    }
+
+    @Test
+    void theClassifierFieldIsOptionalAndMustBeAFingerprint() throws Exception {
+        String plain = doc("\"http://w:1\"", "{}");
+        assertEquals(null, CODEC.decode(utf8(plain)).classifier(), "absent: unknown, as from agents before fingerprints");
+        assertEquals(null, CODEC.decode(utf8(plain.replace("\"skills\"", "\"classifier\":null,\"skills\""))).classifier());
+        assertEquals("a1.b_c-d", CODEC.decode(utf8(plain.replace("\"skills\"", "\"classifier\":\"a1.b_c-d\",\"skills\""))).classifier());
+        assertRejected(Reason.INVALID, "classifier: ", rejected(plain.replace("\"skills\"", "\"classifier\":\"has space\",\"skills\"")));
+        assertRejected(Reason.INVALID, "classifier: ", rejected(plain.replace("\"skills\"", "\"classifier\":\"" + "f".repeat(65) + "\",\"skills\"")));
+        assertRejected(Reason.MALFORMED, "classifier: expected a string", rejected(plain.replace("\"skills\"", "\"classifier\":7,\"skills\"")));
     }
 
     static ResumeException rejected(byte[] body, String signature) {

@@ -172,4 +172,68 @@ class SkillTrackerTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void anotherClassifierForgetsEveryClassAnUnknownOneKeepsThem() {
+        SkillTracker t = new SkillTracker(10, 100, 100);
+        t.restore(Map.of("a", 5.0, "b", 7.0));
+        assertEquals(null, t.classifier());
+        assertEquals(0, t.adopt("fp1"), "unknown before: the classes are taken to be fp1's");
+        assertEquals(Map.of("a", 5.0, "b", 7.0).keySet(), t.skills().keySet());
+        assertEquals(-1, t.adopt("fp1"));
+        assertEquals(2, t.adopt("fp2"));
+        assertEquals(Map.of(), t.skills());
+        t.record("c", 0.1);
+        assertEquals(new SkillTracker.Snapshot("fp2", Map.of("c", 10.0)), t.snapshot());
+    }
+
+    @Test
+    void aSnapshotNeverLabelsOneClassifiersClassesWithAnothersFingerprint() throws Exception {
+        SkillTracker t = new SkillTracker(10, 1_000_000, 10_000);
+        t.adopt("fp0");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> tasks = new ArrayList<>();
+            // Two recorders record classes named after the fingerprint they saw, as the filter does.
+            for (int r = 0; r < 2; r++) {
+                tasks.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < 20_000; i++) {
+                        String fp = t.classifier();
+                        t.record(fp + "/c" + (i % 50), 0.001);
+                    }
+                    return null;
+                }));
+            }
+            tasks.add(pool.submit(() -> {
+                go.await();
+                for (int i = 1; i <= 200; i++) {
+                    t.adopt("fp" + i);
+                }
+                return null;
+            }));
+            List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+            tasks.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < 2_000; i++) {
+                    SkillTracker.Snapshot s = t.snapshot();
+                    long foreign = s.skills().keySet().stream().filter(c -> !c.startsWith(s.classifier() + "/")).count();
+                    // A recorder that read the fingerprint just before a change may land one class of the old one.
+                    if (foreign > 2) {
+                        violations.add(s.classifier() + " " + s.skills().keySet());
+                    }
+                }
+                return null;
+            }));
+            go.countDown();
+            for (Future<?> f : tasks) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(), violations);
+            assertEquals("fp200", t.classifier());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

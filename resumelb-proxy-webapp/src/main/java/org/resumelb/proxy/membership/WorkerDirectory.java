@@ -60,7 +60,16 @@ public final class WorkerDirectory implements AutoCloseable {
     public enum State { ACTIVE, STANDBY, DRAINING, EJECTED, EXPIRED }
 
     /** What the directory knows of a live worker. */
-    public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills) {
+    /**
+     * A live worker as its last résumé described it.
+     *
+     * @param skills the skills the pool took from it
+     * @param classifier the classifier fingerprint its résumé named, or null
+     * @param ignoredSkills skills its résumé listed that the pool ignored: learned under another classifier than
+     *     this load balancer's ({@link #classifierFingerprint})
+     */
+    public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills, String classifier,
+                       int ignoredSkills) {
     }
 
     /** Default of {@code maxWorkers}. */
@@ -88,6 +97,7 @@ public final class WorkerDirectory implements AutoCloseable {
     private final CopyOnWriteArrayList<Runnable> joinListeners = new CopyOnWriteArrayList<>();
     /** Set once at composition, before the first résumé; null: an ejected worker is back with its next résumé. */
     private volatile Readmission readmission;
+    private volatile String classifierFingerprint;
     private final AtomicLong ejections = new AtomicLong();
     private final boolean singleVersion;
     private final Object membershipLock = new Object();
@@ -171,6 +181,18 @@ public final class WorkerDirectory implements AutoCloseable {
      * until the worker answers. Called once, before the first résumé; without it, an
      * ejected worker is back with its next résumé.
      */
+    /**
+     * The fingerprint of this load balancer's classifier
+     * ({@link org.resumelb.agent.protocol.Protocol#fingerprint}), or null to take
+     * every résumé's skills (setting {@code classifierFingerprint=false}). With
+     * it, the skills of a résumé that names another classifier are ignored: the
+     * worker is in the pool, as a worker that knows nothing yet. Called once,
+     * before the first résumé.
+     */
+    public void classifierFingerprint(String fingerprint) {
+        this.classifierFingerprint = fingerprint;
+    }
+
     public void readmitThrough(Readmission readmission) {
         readmission.readmitWith(this::readmit);
         this.readmission = readmission;
@@ -245,15 +267,25 @@ public final class WorkerDirectory implements AutoCloseable {
                 departed(u, State.DRAINING);
                 return null;
             }
-            joined[0] = join(u, resume.version(), resume.skills(), admitted);
+            String ours = classifierFingerprint;
+            boolean foreign = ours != null && resume.classifier() != null && !ours.equals(resume.classifier());
+            Map<String, Double> skills = foreign ? Map.of() : resume.skills();
+            joined[0] = join(u, resume.version(), skills, admitted);
             synchronized (departed) {
                 departed.remove(u);
             }
             if (joined[0]) {
                 LOG.info("ResumeLB worker {} {} (version {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined" : "joined",
-                        resume.version(), resume.skills().size());
+                        resume.version(), skills.size());
             }
-            return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), resume.skills().size());
+            if (foreign && !resume.skills().isEmpty() && (previous == null || previous.ignoredSkills() == 0
+                    || !resume.classifier().equals(previous.classifier()))) {
+                LOG.info("ResumeLB ignores the {} skills of worker {}: learned under classifier {}, this load balancer classifies"
+                        + " with {}; the worker starts afresh with the next request it gets from here", resume.skills().size(), u,
+                        resume.classifier(), ours);
+            }
+            return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), skills.size(), resume.classifier(),
+                    foreign ? resume.skills().size() : 0);
         });
         if (rejected[0] instanceof ResumeException e) {
             throw e;
@@ -443,7 +475,7 @@ public final class WorkerDirectory implements AutoCloseable {
                 pool.resetSkills(u);
             }
             was[0] = true;
-            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0);
+            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0, w.classifier(), w.ignoredSkills());
         });
         return was[0];
     }

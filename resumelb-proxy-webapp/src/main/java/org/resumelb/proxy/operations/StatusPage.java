@@ -122,6 +122,8 @@ public final class StatusPage {
                     g.writeNumberField("oldestRequestSeconds", round((nowNanos - start) / 1e9));
                 }
                 g.writeNumberField("skills", w == null ? l.skills() : w.skills().size());
+                g.writeStringField("classifier", l.classifier());
+                g.writeNumberField("ignoredSkills", l.ignoredSkills());
                 g.writeNumberField("lastResumeSecondsAgo", round(Math.max(0, nowMillis - l.lastResumeMillis()) / 1e3));
                 g.writeNumberField("requests", metrics.requests(l.url()));
                 if (resumes && w != null) {
