@@ -96,8 +96,11 @@ public final class ResumePool extends AbstractPool {
         double minBacklog = lruFirst.meanBacklog.mean() + 1.0;
         if (set != null) {
             PoolWorker heir = set.heir;
-            if (heir == null && rampEndNanos != 0) {
-                heir = handOver(requestClass, set, minBacklog + maxBacklog);
+            if (rampEndNanos != 0) {
+                PoolWorker taker = handOver(requestClass, set, minBacklog + maxBacklog);
+                if (taker != null) {
+                    heir = taker;
+                }
             }
             if (heir != null && heir.meanBacklog.mean() - minBacklog <= maxBacklog) {
                 return heir;
@@ -171,11 +174,11 @@ public final class ResumePool extends AbstractPool {
 
     /**
      * Lock held, some worker may be in its slow start ({@code rampEndNanos != 0}).
-     * Whether the class passes now to the worker of the highest rendezvous
-     * weight among all workers, because that worker is in its slow start, the
-     * class's turn has come and it is not too busy. If so it becomes the class's
-     * heir (learning the class at the unskilled score if it lacked it) and is
-     * returned; otherwise null. The class's first worker is computed once per
+     * Whether the class passes now to a worker in its slow start that ranks
+     * first (or second) for it in rendezvous order over all workers (see
+     * {@link #mayTake}). If so that worker becomes the class's heir, in place of
+     * any earlier one (learning the class at the unskilled score if it lacked
+     * it), and is returned; otherwise null. The class's first worker is computed once per
      * class and membership change ({@code epoch}); the rest allocates nothing.
      */
     private PoolWorker handOver(String requestClass, SkilledSet set, double busyAbove) {
@@ -196,7 +199,9 @@ public final class ResumePool extends AbstractPool {
                 return null;
             }
         }
-        if (set.contains(taker)) {
+        if (set.heir == taker) {
+            return taker;
+        } else if (set.contains(taker)) {
             skilled.put(requestClass, set.withHeir(taker));
         } else {
             gain(taker, requestClass, set);
@@ -297,7 +302,9 @@ public final class ResumePool extends AbstractPool {
     @Override
     void joined(PoolWorker worker) {
         epoch++;
-        if (slowStartNanos > 0 && worker.skills.isEmpty()) {
+        // Slow start is for a worker that joins a pool that already knows classes; workers that start
+        // together (a fleet's cold start) share the classes by placement alone.
+        if (slowStartNanos > 0 && worker.skills.isEmpty() && !skilled.isEmpty()) {
             long now = nanoClock.getAsLong();
             worker.ramping = true;
             worker.rampStartNanos = now;

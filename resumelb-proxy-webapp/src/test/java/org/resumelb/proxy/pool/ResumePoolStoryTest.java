@@ -422,4 +422,44 @@ class ResumePoolStoryTest {
             }
         }
     }
+
+    @Test
+    void workersThatStartTogetherShareClassesByPlacementAlone() {
+        pool.settings(PoolSettings.DEFAULTS);
+        pool.nanoClock = () -> now[0];
+        pool.slowStart(java.time.Duration.ofSeconds(20));
+        // A fleet's cold start: every worker joins empty into a pool that knows no class. Nobody is in slow
+        // start; each class goes where placement puts it and stays there by the skilled rule.
+        List<String> all = new ArrayList<>(warm);
+        all.add(newcomer);
+        for (String url : all) {
+            newResume(url, Map.of());
+        }
+        for (int round = 0; round < 3; round++) {
+            now[0] = round * 10 * SECOND;
+            for (int i = 0; i < 100; i++) {
+                String c = "site" + i;
+                assertEquals(ResumePlacementTest.order(c, all).get(0), served(c), c);
+            }
+        }
+        assertTrue(pool.snapshot().workers().stream().allMatch(w -> w.skills().size() > 10));
+    }
+
+    @Test
+    void aLaterNewcomerTakesItsClassesFromAnEarlierOne() {
+        theNewcomerKeepsItsClassesAgainstHigherScoresAndThroughItsOwnResumes();
+        String fifth = "http://10.0.0.5:8080";
+        List<String> all = new ArrayList<>(warm);
+        all.add(newcomer);
+        all.add(fifth);
+        newResume(fifth, Map.of());
+        long joined = now[0];
+        now[0] = joined + 20 * SECOND; // its slow start is over: every class it ranks first has had its turn
+        List<String> fromNewcomer = its.stream().filter(c -> ResumePlacementTest.order(c, all).get(0).equals(fifth)).toList();
+        assertTrue(!fromNewcomer.isEmpty(), "some of the first newcomer's classes rank the fifth worker first");
+        for (String c : fromNewcomer) {
+            assertEquals(fifth, served(c), c);
+            assertEquals(fifth, served(c), c + " stays");
+        }
+    }
 }
