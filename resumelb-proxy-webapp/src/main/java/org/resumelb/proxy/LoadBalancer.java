@@ -39,7 +39,7 @@ import org.resumelb.proxy.route.WaitingRoom;
  * <pre>
  *   résumé pushes ──▶ ResumeReceiver ──▶ WorkerDirectory ──▶ SwitchablePool (policy)
  *   static workers ──▶ StaticWorkerPuller ──┘   ▲    │ joins        ▲ acquire / release
- *   ejected workers' pushes ─▶ Readmission ─────┘ (once the worker answers a probe)
+ *   ejected and https workers' pushes ─▶ Readmission ─┘ (once the worker answers a probe)
  *                                                    ▼              │
  *   client request ──▶ Router (classify, lease) ◀── WaitingRoom     │
  *                        └──────────────────────────────────────────┘
@@ -98,7 +98,8 @@ public final class LoadBalancer implements AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
-        readmission = new Readmission(new WorkerProbe(settings.edge().connectTimeout()), timer, settings.workerTtl());
+        readmission = new Readmission(new WorkerProbe(settings.edge().connectTimeout(), boundaries.workerTls()), timer,
+                settings.workerTtl());
         directory.readmitThrough(readmission);
         directory.classifierFingerprint(settings.classifierFingerprint());
         waitingRoom = new WaitingRoom(settings.queueTimeout(), settings.maxQueued(), timer, () -> pool.size() > 0);
@@ -114,7 +115,7 @@ public final class LoadBalancer implements AutoCloseable {
         if (settings.workers().isEmpty()) {
             puller = null;
         } else {
-            puller = new StaticWorkerPuller(settings.workers(), settings.pullInterval(), directory, codec);
+            puller = new StaticWorkerPuller(settings.workers(), settings.pullInterval(), directory, codec, boundaries.workerTls());
             puller.start(timer);
         }
         if (settings.secret() == null && settings.insecure()) {

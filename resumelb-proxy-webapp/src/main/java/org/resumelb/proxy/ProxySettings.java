@@ -17,6 +17,7 @@ import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.membership.WorkerAllow;
+import org.resumelb.proxy.membership.WorkerTls;
 import org.resumelb.proxy.operations.AdminAccess;
 import org.resumelb.proxy.operations.TrustedProxies;
 import org.resumelb.proxy.operations.RuntimeSettings;
@@ -74,13 +75,15 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
      * @param statusAllow who may read the dashboard, status and metrics besides loopback (adminAllow may too)
      * @param workerAllow which worker URLs a push may register; default any address but link-local ones
      *     (never this load balancer itself)
+     * @param workerTls the trust of workers announcing https:// URLs: the trust store {@code workerTrustStore}
+     *     (opened with {@code workerTrustStorePassword} or {@code workerTrustStorePasswordFile}), else the JVM's default
      * @param maxWorkers most live workers: a push that would add one more is refused (429)
      * @param maxDeparted most departed workers remembered for the status page, the oldest forgotten first
      * @param classBudget classes in no résumé a worker may be taught per minute; beyond, requests of such classes go
      *     by backlog as the overflow class; 0: no limit
      */
-    public record Boundaries(TrustedProxies trustedProxies, AdminAccess statusAllow, WorkerAllow workerAllow, int maxWorkers,
-                             int maxDeparted, int classBudget) {
+    public record Boundaries(TrustedProxies trustedProxies, AdminAccess statusAllow, WorkerAllow workerAllow, WorkerTls workerTls,
+                             int maxWorkers, int maxDeparted, int classBudget) {
         static Boundaries read(Settings s) {
             return new Boundaries(
                     s.parsed("trustedProxies", "", TrustedProxies::parse,
@@ -89,9 +92,39 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                             "a comma-separated list of IP addresses and CIDR blocks, or * for everyone; loopback is always allowed"),
                     s.parsed("workerAllow", "", WorkerAllow::parse,
                             "a comma-separated list of IP addresses, CIDR blocks and host names (*.example.com), or *"),
+                    workerTls(s),
                     s.integer("maxWorkers", 1000, 1, 100_000),
                     s.integer("maxDeparted", 1000, 0, 1_000_000),
                     s.integer("classBudget", 600, 0, 10_000_000));
+        }
+
+        /**
+         * The trust store of {@code workerTrustStore}, opened with the password of
+         * {@code workerTrustStorePassword} or {@code workerTrustStorePasswordFile}; unset: the JVM's default.
+         */
+        static WorkerTls workerTls(Settings s) {
+            java.nio.file.Path store = s.parsed("workerTrustStore", "",
+                    v -> v.isBlank() ? null : java.nio.file.Path.of(v.trim()).toAbsolutePath(), "the path of a PKCS12 or JKS trust store");
+            char[] password = s.password("workerTrustStorePassword");
+            try {
+                if (store == null) {
+                    if (password != null) {
+                        throw new ConfigException("workerTrustStorePassword", "***",
+                                "a password without a trust store; set workerTrustStore to the PKCS12 or JKS trust store it opens");
+                    }
+                    return WorkerTls.jvmDefault();
+                }
+                try {
+                    return WorkerTls.load(store, password);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("workerTrustStore", store.toString(), e.getMessage()
+                            + "; accepted: a PKCS12 or JKS trust store holding the certificates (or their CA's) that workers present");
+                }
+            } finally {
+                if (password != null) {
+                    java.util.Arrays.fill(password, '\0');
+                }
+            }
         }
     }
 

@@ -15,12 +15,15 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.resumelb.agent.Log;
 import org.resumelb.agent.classify.ServletRequestView;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.proxy.membership.WorkerTls;
 import org.resumelb.proxy.route.Failure;
 import org.resumelb.proxy.route.Lease;
 
@@ -146,6 +149,18 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
         return uri.toString();
     }
 
+    /** The connector of the forwarding client: {@code https://} workers are trusted as {@link WorkerTls} says, and only so. */
+    @Override
+    protected ClientConnector newClientConnector() {
+        WorkerTls tls = lb.settings().boundaries().workerTls();
+        SslContextFactory.Client ssl = new SslContextFactory.Client();
+        ssl.setSslContext(tls.sslContext());
+        ssl.setEndpointIdentificationAlgorithm(WorkerTls.ENDPOINT_IDENTIFICATION);
+        ClientConnector connector = super.newClientConnector();
+        connector.setSslContextFactory(ssl);
+        return connector;
+    }
+
     @Override
     protected HttpClient createHttpClient() throws ServletException {
         HttpClient client = super.createHttpClient();
@@ -239,7 +254,8 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
             return;
         }
         Failure kind = Failure.classify(failure, lease.hasClientFailed());
-        Lease next = lb.router().retry(lease, kind, String.valueOf(failure), clientRequest.getMethod(), hasContent(clientRequest),
+        Lease next = lb.router().retry(lease, kind, lb.settings().boundaries().workerTls().describe(failure), clientRequest.getMethod(),
+                hasContent(clientRequest),
                 proxyResponse.isCommitted());
         if (next != null) {
             LOG.debug("ResumeLB retrying {} {} on {} after {}", clientRequest.getMethod(), clientRequest.getRequestURI(), next.worker(), failure);

@@ -47,13 +47,20 @@ final class Cluster implements AutoCloseable {
      */
     static final class EchoApp extends HttpServlet {
         private final String name;
+        private final java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
 
         EchoApp(String name) {
             this.name = name;
         }
 
+        /** Requests that reached this application (the filter answers the résumé page itself: not counted). */
+        int served() {
+            return served.get();
+        }
+
         @Override
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            served.incrementAndGet();
             long bodyBytes = req.getInputStream().readAllBytes().length;
             String sleep = req.getParameter("sleep");
             if (sleep != null) {
@@ -100,6 +107,8 @@ final class Cluster implements AutoCloseable {
     final ServletHolder proxyServlet;
     final List<Server> workers = new ArrayList<>();
     final Map<String, Server> workersByName = new TreeMap<>();
+    /** The application of each worker started by {@link #startWorker} or {@link #startTlsWorker}, by name. */
+    final Map<String, EchoApp> apps = new TreeMap<>();
 
     Cluster(Map<String, String> proxyParams) throws Exception {
         this(proxyParams, false);
@@ -167,14 +176,36 @@ final class Cluster implements AutoCloseable {
         Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "secret", SECRET,
                 "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
         params.putAll(filterParams);
-        Server server = worker(name, params);
+        EchoApp app = new EchoApp(name);
+        Server server = worker(app, params, null);
         workers.add(server);
         workersByName.put(name, server);
+        apps.put(name, app);
+        return baseUrl(server);
+    }
+
+    /**
+     * Starts a worker named {@code name} serving https only, with the key and certificate of {@code keyStore}
+     * ({@link TestCertificates}), whose filter pushes to the proxy and announces its {@code https://} URL; returns
+     * that URL.
+     */
+    String startTlsWorker(String name, TestCertificates certificates, java.nio.file.Path keyStore, Map<String, String> filterParams)
+            throws Exception {
+        Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "secret", SECRET,
+                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
+        params.putAll(filterParams);
+        EchoApp app = new EchoApp(name);
+        Server server = worker(app, params, s -> certificates.tlsConnector(s, keyStore));
+        workers.add(server);
+        workersByName.put(name, server);
+        apps.put(name, app);
         return baseUrl(server);
     }
 
     static String baseUrl(Server worker) {
-        return "http://127.0.0.1:" + ((ServerConnector) worker.getConnectors()[0]).getLocalPort() + "/app";
+        ServerConnector connector = (ServerConnector) worker.getConnectors()[0];
+        String scheme = connector.getDefaultProtocol().startsWith("SSL") ? "https" : "http";
+        return scheme + "://127.0.0.1:" + connector.getLocalPort() + "/app";
     }
 
     /**
@@ -182,15 +213,21 @@ final class Cluster implements AutoCloseable {
      * ({@code workerUrl} is set to its own address) in front of {@link EchoApp}.
      */
     static Server worker(String name, Map<String, String> filterParams) throws Exception {
+        return worker(new EchoApp(name), filterParams, null);
+    }
+
+    /** {@link #worker(String, Map)} with its application, on the connector {@code tls} makes (null: plain http). */
+    private static Server worker(EchoApp echo, Map<String, String> filterParams,
+                                 java.util.function.Function<Server, ServerConnector> tls) throws Exception {
         Server server = new Server();
-        ServerConnector connector = loopback(server);
+        ServerConnector connector = tls == null ? loopback(server) : tls.apply(server);
         server.addConnector(connector);
         server.setStopTimeout(0);
         // The port must be known for workerUrl: open the connector first.
         connector.open();
-        String base = "http://127.0.0.1:" + connector.getLocalPort() + "/app";
+        String base = baseUrl(server);
         ServletContextHandler context = new ServletContextHandler("/app");
-        ServletHolder app = new ServletHolder(new EchoApp(name));
+        ServletHolder app = new ServletHolder(echo);
         context.addServlet(app, "/*");
         FilterHolder filter = new FilterHolder(ResumeFilter.class);
         Map<String, String> params = new HashMap<>(filterParams);

@@ -28,7 +28,9 @@ final class ProxyStatus {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    /** States of workers that have left the pool; the others (active, standby) are live. */
+    /** States of live workers; a worker in another state is joining (not reached yet) or has left the pool. */
+    private static final Set<String> LIVE = Set.of("active", "standby");
+    /** States of workers that have left the pool. */
     private static final Set<String> DEPARTED = Set.of("draining", "ejected", "expired");
 
     private final JsonNode json;
@@ -100,7 +102,7 @@ final class ProxyStatus {
     Set<String> liveWorkers() {
         Set<String> out = new TreeSet<>();
         for (JsonNode w : listed()) {
-            if (!departed(w)) {
+            if (LIVE.contains(w.path("state").asText())) {
                 out.add(w.path("url").asText());
             }
         }

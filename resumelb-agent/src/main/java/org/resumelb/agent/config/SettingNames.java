@@ -45,7 +45,8 @@ public final class SettingNames {
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
             "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses",
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
-            "trustedProxies", "statusAllow", "workerAllow", "maxWorkers", "maxDeparted", "classBudget", "slowStart"), JETTY);
+            "trustedProxies", "statusAllow", "workerAllow", "workerTrustStore", "workerTrustStorePassword",
+            "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

@@ -643,37 +643,65 @@ public final class Settings {
      * both is an error, and so is a secret shorter than 16 bytes.
      */
     public byte[] secret() {
-        String inline = raw("secret");
-        String file = raw("secretFile");
-        if (inline != null && file != null) {
-            throw new ConfigException("secret", "***", "set either 'secret' or 'secretFile', not both");
-        }
-        String value;
-        String name;
-        if (inline != null) {
-            value = inline;
-            name = "secret";
-        } else if (file != null) {
-            name = "secretFile";
-            try {
-                value = Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
-            } catch (IOException | RuntimeException e) {
-                throw new ConfigException("secretFile", file, "cannot read the file: " + e);
-            }
-            inForce.put("secretFile", file);
-        } else {
-            inForce.put("secret", null);
+        Secret given = secretText("secret");
+        if (given == null) {
             return null;
         }
-        byte[] secret = value.getBytes(StandardCharsets.UTF_8);
+        byte[] secret = given.value().getBytes(StandardCharsets.UTF_8);
         if (secret.length < 16) {
             // The file's path is no secret, and the operator needs it to find the wrong file; its content is never shown.
-            throw inline == null
-                    ? new ConfigException(name, file, "the secret in this file is " + secret.length + " bytes; accepted: at least 16 bytes")
-                    : new ConfigException(name, "***", "the secret is " + secret.length + " bytes; accepted: at least 16 bytes");
+            throw given.file() != null
+                    ? new ConfigException("secretFile", given.file(), "the secret in this file is " + secret.length + " bytes; accepted: at least 16 bytes")
+                    : new ConfigException("secret", "***", "the secret is " + secret.length + " bytes; accepted: at least 16 bytes");
         }
-        inForce.put("secret", "***");
         return secret;
+    }
+
+    /**
+     * A password from the setting {@code name} (typically given by the
+     * environment, {@code RESUMELB_<NAME>}) or from the file named by
+     * {@code name + "File"} (its content, trimmed), read exactly as
+     * {@link #secret()} reads {@code secret} and {@code secretFile}: setting
+     * both is an error, the value is shown as {@code ***} in {@link #inForce()}
+     * and never in a message. Null when neither is set.
+     */
+    public char[] password(String name) {
+        Secret given = secretText(name);
+        return given == null ? null : given.value().toCharArray();
+    }
+
+    /** A secret text and the file it came from (null when given inline). */
+    private record Secret(String value, String file) {
+    }
+
+    /**
+     * The secret text of the setting {@code name} or of the file named by
+     * {@code name + "File"}, or null when neither is set; remembered masked.
+     */
+    private Secret secretText(String name) {
+        String fileName = name + "File";
+        String inline = raw(name);
+        String file = raw(fileName);
+        if (inline != null && file != null) {
+            throw new ConfigException(name, "***", "set either '" + name + "' or '" + fileName + "', not both");
+        }
+        if (inline != null) {
+            inForce.put(name, "***");
+            return new Secret(inline, null);
+        }
+        if (file == null) {
+            inForce.put(name, null);
+            return null;
+        }
+        String value;
+        try {
+            value = Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException(fileName, file, "cannot read the file: " + e);
+        }
+        inForce.put(fileName, file);
+        inForce.put(name, "***");
+        return new Secret(value, file);
     }
 
     /** The settings read so far, name to value as used (defaults included), secrets masked. */

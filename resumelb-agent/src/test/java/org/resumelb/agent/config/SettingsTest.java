@@ -109,6 +109,27 @@ class SettingsTest {
     }
 
     @Test
+    void passwordsAreReadAsSecretsAreAndMasked(@TempDir Path dir) throws Exception {
+        assertNull(settings(Map.of()).password("storePassword"));
+        Settings inline = settings(Map.of("storePassword", "pass phrase"));
+        assertArrayEquals("pass phrase".toCharArray(), inline.password("storePassword"));
+        assertEquals("***", inline.inForce().get("storePassword"));
+        Path file = dir.resolve("password");
+        Files.writeString(file, "from a file\n");
+        Settings fromFile = settings(Map.of("storePasswordFile", file.toString()));
+        assertArrayEquals("from a file".toCharArray(), fromFile.password("storePassword"));
+        assertEquals("***", fromFile.inForce().get("storePassword"));
+        assertEquals(file.toString(), fromFile.inForce().get("storePasswordFile"));
+        ConfigException both = assertThrows(ConfigException.class,
+                () -> settings(Map.of("storePassword", "pass phrase", "storePasswordFile", file.toString())).password("storePassword"));
+        assertTrue(both.getMessage().contains("set either 'storePassword' or 'storePasswordFile', not both")
+                && !both.getMessage().contains("pass phrase"), both.getMessage());
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> settings(Map.of("storePasswordFile", dir.resolve("none").toString())).password("storePassword"));
+        assertEquals("storePasswordFile", missing.setting());
+    }
+
+    @Test
     void parsedValuesReportTheSpecAndWrapParserErrors() {
         Settings s = settings(Map.of("policy", "fastest"));
         ConfigException e = assertThrows(ConfigException.class, () -> s.parsed("policy", "resume", v -> {

@@ -22,11 +22,13 @@ import org.resumelb.agent.resume.ResumeException;
  * each ({@link WorkerProbe#resumePage}), in parallel, and hands what comes back to the {@link WorkerDirectory}
  * (so a worker that stops answering expires after {@code workerTtl}, like a
  * silent pushing worker). Pulls are unsigned: the load balancer chose whom to
- * ask.
+ * ask. An {@code https://} worker is pulled with the trust of {@link WorkerTls}:
+ * one whose certificate is not trusted never answers a pull, so never joins,
+ * and its first failed handshake is logged as a warning.
  *
  * <p>Thread-safety: one scheduled task at a time (fixed delay, waiting for
  * every pull of a round to end or time out); the JDK's HTTP client is
- * thread-safe.
+ * thread-safe, and so is the set of warned workers.
  */
 public final class StaticWorkerPuller implements AutoCloseable {
 
@@ -38,15 +40,22 @@ public final class StaticWorkerPuller implements AutoCloseable {
     private final ResumeCodec codec;
     private final HttpClient client;
     private final Duration timeout;
+    private final WorkerTls tls;
+    /** Workers whose failed TLS handshake was logged, until they answer a pull: one warning per worker, not per pull. */
+    private final java.util.Set<String> tlsWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> task;
 
-    public StaticWorkerPuller(List<URI> workers, Duration interval, WorkerDirectory directory, ResumeCodec codec) {
+    /**
+     * @param tls the trust of {@code https://} workers
+     */
+    public StaticWorkerPuller(List<URI> workers, Duration interval, WorkerDirectory directory, ResumeCodec codec, WorkerTls tls) {
         this.workers = List.copyOf(workers);
         this.interval = interval;
         this.directory = directory;
         this.codec = codec;
         this.timeout = Duration.ofMillis(Math.max(1000, interval.toMillis()));
-        this.client = WorkerProbe.client(timeout);
+        this.tls = tls;
+        this.client = WorkerProbe.client(timeout, tls);
     }
 
     /** Starts pulling now and every interval on {@code timer}. */
@@ -78,10 +87,18 @@ public final class StaticWorkerPuller implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, failure) -> {
+            if (failure != null && WorkerTls.isTls(failure)) {
+                if (tlsWarned.add(url)) {
+                    LOG.warn("ResumeLB cannot pull the résumé of {}: {}; it stays out of the pool until it answers", url,
+                            tls.describe(failure));
+                }
+                return null;
+            }
             if (failure != null || response.statusCode() != 200) {
                 LOG.debug("ResumeLB could not pull the résumé of {}: {}", url, failure != null ? failure : response.statusCode());
                 return null;
             }
+            tlsWarned.remove(url);
             byte[] body = response.body();
             if (body.length > codec.limits().maxBodyBytes()) {
                 LOG.warn("ResumeLB got a résumé of {} bytes from {}, more than maxBodyBytes", body.length, url);

@@ -22,7 +22,11 @@ import org.resumelb.proxy.pool.Pool;
  * draining, is ejected after a failed connection (until it answers the load
  * balancer's probe, {@link Readmission}), or
  * has not been heard from for {@code workerTtl} (a Caffeine expiring map with
- * a scheduler, so expiry happens on time even when no request comes).
+ * a scheduler, so expiry happens on time even when no request comes). A worker
+ * that announces an {@code https://} URL joins only once the load balancer has
+ * reached it over TLS ({@link WorkerTls}): its pushed résumés wait in
+ * {@link Readmission} meanwhile (state {@code JOINING}), so a worker whose
+ * certificate is not trusted never joins and no client request pays for it.
  *
  * <p><b>Concurrency contract.</b> Every change of one worker (a résumé, a
  * drain, an ejection, an expiry) runs inside a compute of that worker's entry
@@ -56,8 +60,12 @@ public final class WorkerDirectory implements AutoCloseable {
 
     private static final Log LOG = Log.get(WorkerDirectory.class);
 
-    /** Why a worker is not in the pool any more. */
-    public enum State { ACTIVE, STANDBY, DRAINING, EJECTED, EXPIRED }
+    /**
+     * Where a worker is: in the pool ({@code ACTIVE}), live but routed around in single-version mode
+     * ({@code STANDBY}), pushing but not yet reached by the load balancer ({@code JOINING}: an {@code https://}
+     * worker until a probe over TLS succeeds), or why it is not in the pool any more.
+     */
+    public enum State { ACTIVE, STANDBY, JOINING, DRAINING, EJECTED, EXPIRED }
 
     /** What the directory knows of a live worker. */
     /**
@@ -157,9 +165,9 @@ public final class WorkerDirectory implements AutoCloseable {
     /**
      * Applies a verified résumé pushed by a worker: the bound on live workers,
      * replay and staleness checks, then the pool. A rejected résumé changes
-     * nothing. The résumé of a worker ejected after a failed connection is
-     * held by {@link Readmission} until the worker answers the load balancer's
-     * own probe.
+     * nothing. The résumé of a worker ejected after a failed connection, and
+     * of an {@code https://} worker that is not live, is held by
+     * {@link Readmission} until the worker answers the load balancer's own probe.
      *
      * @throws Full when the worker is new and {@code maxWorkers} workers are live
      */
@@ -198,15 +206,20 @@ public final class WorkerDirectory implements AutoCloseable {
         this.readmission = readmission;
     }
 
-    /** A held résumé of a worker that answered its probe: applied if the worker is still ejected. */
-    private void readmit(String url, Resume resume) {
+    /** A held résumé of a worker that answered its probe: applied if the worker is still where it was held from. */
+    private void readmit(String url, Resume resume, boolean joining) {
         try {
-            apply(url, resume, Source.PROBED);
+            apply(url, resume, joining ? Source.REACHED : Source.PROBED);
         } catch (ResumeException e) {
             throw new IllegalStateException("unreachable: probed résumés were replay-checked when pushed", e);
         } catch (Full e) {
-            LOG.warn("ResumeLB worker {} answers again but stays out: {}", url, e.getMessage());
+            LOG.warn("ResumeLB worker {} answers but stays out: {}", url, e.getMessage());
         }
+    }
+
+    /** Whether a worker at {@code url} joins only once the load balancer has reached it: an https worker. */
+    static boolean reachedFirst(String url) {
+        return url.regionMatches(true, 0, "https://", 0, 8);
     }
 
     /** Where a résumé comes from, which decides the checks it gets. */
@@ -216,27 +229,44 @@ public final class WorkerDirectory implements AutoCloseable {
         /** Pulled from a listed worker, which thereby answered: applied as it is. */
         PULLED,
         /** Pushed while the worker was ejected, and the worker has now answered: bounded, applied only if still ejected. */
-        PROBED
+        PROBED,
+        /** Pushed by an https worker before it joined, and the worker has now answered over TLS: bounded, applied only if still unknown. */
+        REACHED
     }
 
     private void apply(String url, Resume resume, Source source) throws ResumeException, Full {
         Exception[] rejected = new Exception[1];
         boolean[] joined = new boolean[1];
         boolean[] held = new boolean[1];
+        boolean[] heldJoining = new boolean[1];
         Readmission readmission = this.readmission;
         live.asMap().compute(url, (u, previous) -> {
-            if (source == Source.PROBED && (previous != null || departedState(u) != State.EJECTED)) {
+            if (source == Source.PROBED && (previous != null || departedState(u) != State.EJECTED)
+                    || source == Source.REACHED && (previous != null || departedState(u) != null)) {
                 return previous; // it came back another way, or left for another reason, since
             }
-            if (source == Source.PUSHED && previous == null && !resume.draining() && readmission != null
-                    && departedState(u) == State.EJECTED) {
-                try {
-                    replayGuard.admit(resume);
-                    held[0] = true;
-                } catch (ResumeException e) {
-                    rejected[0] = e;
+            if (source == Source.PUSHED && previous == null && !resume.draining() && readmission != null) {
+                boolean ejected = departedState(u) == State.EJECTED;
+                heldJoining[0] = !ejected && reachedFirst(u);
+                if (ejected || heldJoining[0]) {
+                    if (heldJoining[0] && !readmission.holds(u) && readmission.waiting() >= maxWorkers) {
+                        rejected[0] = new Full("maxWorkers=" + maxWorkers + " workers already wait for the load balancer to reach them: "
+                                + u + " is not held (setting maxWorkers)");
+                        return null;
+                    }
+                    try {
+                        replayGuard.admit(resume);
+                        held[0] = true;
+                        if (heldJoining[0]) {
+                            synchronized (departed) {
+                                departed.remove(u); // back: it is joining, no longer drained or expired
+                            }
+                        }
+                    } catch (ResumeException e) {
+                        rejected[0] = e;
+                    }
+                    return null;
                 }
-                return null;
             }
             boolean admitted = false;
             if (source != Source.PULLED && previous == null && !resume.draining()) {
@@ -275,8 +305,8 @@ public final class WorkerDirectory implements AutoCloseable {
                 departed.remove(u);
             }
             if (joined[0]) {
-                LOG.info("ResumeLB worker {} {} (version {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined" : "joined",
-                        resume.version(), skills.size());
+                LOG.info("ResumeLB worker {} {} (version {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined"
+                        : source == Source.REACHED ? "answered over TLS and joined" : "joined", resume.version(), skills.size());
             }
             if (foreign && !resume.skills().isEmpty() && (previous == null || previous.ignoredSkills() == 0
                     || !resume.classifier().equals(previous.classifier()))) {
@@ -294,8 +324,8 @@ public final class WorkerDirectory implements AutoCloseable {
             throw e;
         }
         if (held[0]) {
-            readmission.offer(url, resume);
-        } else if (readmission != null && source != Source.PROBED) {
+            readmission.offer(url, resume, heldJoining[0]);
+        } else if (readmission != null && source != Source.PROBED && source != Source.REACHED) {
             readmission.forget(url); // it drained, or answered a pull: nothing to probe for
         }
         if (joined[0]) {
@@ -448,19 +478,36 @@ public final class WorkerDirectory implements AutoCloseable {
                 return m != null && !VersionElection.key(m.version()).equals(activeVersion) ? State.STANDBY : State.ACTIVE;
             }
         }
-        return departedState(url);
+        State departedState = departedState(url);
+        if (departedState != null) {
+            return departedState;
+        }
+        Readmission r = readmission;
+        return r != null && r.holdsJoining(url) ? State.JOINING : null;
     }
 
-    /** Whether an ejected worker keeps pushing and is being probed before it rejoins ({@link Readmission}). */
+    /**
+     * Whether a worker keeps pushing and is being probed before it joins or rejoins ({@link Readmission}): an
+     * ejected worker, or an https worker the load balancer has not reached yet.
+     */
     public boolean probing(String url) {
         Readmission r = readmission;
         return r != null && r.holds(url);
     }
 
-    /** How many ejected workers keep pushing and are being probed before they rejoin. */
+    /** How many workers keep pushing and are being probed before they join or rejoin. */
     public int probing() {
         Readmission r = readmission;
         return r == null ? 0 : r.waiting();
+    }
+
+    /**
+     * The workers being probed before they join or rejoin, each with why its last probe failed ("" before the
+     * first failure), e.g. that its certificate is not trusted. Weakly consistent.
+     */
+    public Map<String, String> probeProblems() {
+        Readmission r = readmission;
+        return r == null ? Map.of() : r.problems();
     }
 
     /** Forgets the skills of one live worker (admin); it keeps its place. Returns false if unknown. */

@@ -15,8 +15,10 @@ import org.resumelb.agent.protocol.Protocol;
  * connection, within {@code timeout}. Any answer below 500 counts (a 403 from
  * a worker that does not list this load balancer, a 404 from one with another
  * prefix: either way its connector accepts and its webapp serves); a
- * connection refused or reset, a timeout or a 5xx (a container whose webapp is
- * unavailable) does not.
+ * connection refused or reset, a timeout, a failed TLS handshake (an
+ * {@code https://} worker whose certificate {@link WorkerTls} does not trust)
+ * or a 5xx (a container whose webapp is unavailable) does not, and the probe
+ * says why in the words of {@link WorkerTls#describe}.
  *
  * <p>Thread-safe: the JDK's HTTP client is.
  */
@@ -24,15 +26,20 @@ public final class WorkerProbe implements Readmission.Probe {
 
     private final HttpClient client;
     private final Duration timeout;
+    private final WorkerTls tls;
 
-    public WorkerProbe(Duration timeout) {
+    public WorkerProbe(Duration timeout, WorkerTls tls) {
         this.timeout = timeout;
-        this.client = client(timeout);
+        this.tls = tls;
+        this.client = client(timeout, tls);
     }
 
-    /** The HTTP client with which the load balancer asks workers for their résumé page (probes and pulls). */
-    static HttpClient client(Duration connectTimeout) {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
+    /**
+     * The HTTP client with which the load balancer asks workers for their résumé page (probes and pulls), trusting
+     * {@code https://} workers as {@code tls} says.
+     */
+    static HttpClient client(Duration connectTimeout, WorkerTls tls) {
+        return tls.applyTo(HttpClient.newBuilder()).version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -46,14 +53,18 @@ public final class WorkerProbe implements Readmission.Probe {
     }
 
     @Override
-    public CompletableFuture<Boolean> answers(String workerUrl) {
+    public CompletableFuture<Readmission.Unreachable> problem(String workerUrl) {
         HttpRequest request;
         try {
             request = resumePage(workerUrl, timeout);
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(false);
+            return CompletableFuture.completedFuture(new Readmission.Unreachable("not a valid URL: " + e.getMessage(), true));
         }
-        return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, failure) -> failure == null && response.statusCode() < 500);
+        return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, failure) -> {
+            if (failure != null) {
+                return new Readmission.Unreachable(tls.describe(failure), WorkerTls.isTls(failure));
+            }
+            return response.statusCode() < 500 ? null : new Readmission.Unreachable("it answers " + response.statusCode(), false);
+        });
     }
 }

@@ -97,7 +97,7 @@ public final class ProxyMetrics {
         GaugeWithCallback.builder().name("resumelb_backlog")
                 .help("Requests in flight on the workers").callback(cb -> cb.call(pool.backlog())).register(registry);
         GaugeWithCallback.builder().name("resumelb_workers_probing")
-                .help("Ejected workers that keep pushing résumés and are probed before they rejoin")
+                .help("Workers that keep pushing résumés and are probed before they join (https) or rejoin (ejected)")
                 .callback(cb -> cb.call(directory.probing())).register(registry);
         GaugeWithCallback.builder().name("resumelb_waiting")
                 .help("Requests waiting for a worker to join").callback(cb -> cb.call(waiting.getAsInt())).register(registry);
@@ -122,7 +122,13 @@ public final class ProxyMetrics {
                         WorkerDirectory.State s = directory.state(url);
                         counts.merge(s == null ? WorkerDirectory.State.ACTIVE : s, 1, Integer::sum);
                     }
-                    directory.departed().values().forEach(s -> counts.merge(s, 1, Integer::sum));
+                    java.util.Map<String, WorkerDirectory.State> departed = directory.departed();
+                    departed.values().forEach(s -> counts.merge(s, 1, Integer::sum));
+                    for (String url : directory.probeProblems().keySet()) {
+                        if (!departed.containsKey(url) && directory.state(url) == WorkerDirectory.State.JOINING) {
+                            counts.merge(WorkerDirectory.State.JOINING, 1, Integer::sum);
+                        }
+                    }
                     counts.forEach((s, n) -> cb.call(n, s.name().toLowerCase(java.util.Locale.ROOT)));
                 }).register(registry);
     }

@@ -33,7 +33,11 @@ import org.resumelb.proxy.pool.PoolSnapshot;
  * </pre>
  *
  * Departed workers are listed with their state (draining, ejected, expired) and
- * no figures. Classes are the busiest first, at most {@code classes} of them
+ * no figures, and so are workers that push but are not in the pool until the
+ * load balancer reaches them ({@code "state":"joining"}: an https worker
+ * before its first probe over TLS succeeds); a worker being probed has
+ * {@code "probing":true} and, once a probe failed, {@code "probeProblem"}
+ * (why, e.g. its certificate is not trusted). Classes are the busiest first, at most {@code classes} of them
  * (the query parameter; default 50), each with its skilled workers, best
  * score first. Reads only snapshots and counters: safe from any thread.
  */
@@ -135,15 +139,24 @@ public final class StatusPage {
                 }
                 g.writeEndObject();
             }
-            for (Map.Entry<String, WorkerDirectory.State> e : new TreeMap<>(directory.departed()).entrySet()) {
+            Map<String, String> probed = directory.probeProblems();
+            Map<String, WorkerDirectory.State> away = new TreeMap<>(directory.departed());
+            for (String url : probed.keySet()) {
+                away.putIfAbsent(url, WorkerDirectory.State.JOINING);
+            }
+            for (Map.Entry<String, WorkerDirectory.State> e : away.entrySet()) {
                 if (known.containsKey(e.getKey())) {
                     continue;
                 }
                 g.writeStartObject();
                 g.writeStringField("url", e.getKey());
                 g.writeStringField("state", lower(e.getValue()));
-                if (e.getValue() == WorkerDirectory.State.EJECTED && directory.probing(e.getKey())) {
+                String problem = probed.get(e.getKey());
+                if (problem != null) {
                     g.writeBooleanField("probing", true);
+                    if (!problem.isEmpty()) {
+                        g.writeStringField("probeProblem", problem);
+                    }
                 }
                 g.writeNumberField("requests", metrics.requests(e.getKey()));
                 g.writeEndObject();

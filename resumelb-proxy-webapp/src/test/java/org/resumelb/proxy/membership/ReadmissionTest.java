@@ -43,7 +43,7 @@ class ReadmissionTest {
     final SwitchablePool pool = new SwitchablePool("resume", PoolSettings.DEFAULTS);
     final WorkerDirectory directory = new WorkerDirectory(pool, Duration.ofMinutes(1), Duration.ofMinutes(5), Clock.systemUTC());
     final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    final Readmission readmission = new Readmission(new WorkerProbe(Duration.ofMillis(500)), timer, Duration.ofMinutes(1));
+    final Readmission readmission = new Readmission(new WorkerProbe(Duration.ofMillis(500), WorkerTls.jvmDefault()), timer, Duration.ofMinutes(1));
     final AtomicLong seq = new AtomicLong();
     final List<Server> servers = new ArrayList<>();
     final int port = freePort();
