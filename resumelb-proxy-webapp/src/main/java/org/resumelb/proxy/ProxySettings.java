@@ -20,6 +20,7 @@ import org.resumelb.proxy.membership.WorkerAllow;
 import org.resumelb.proxy.operations.AdminAccess;
 import org.resumelb.proxy.operations.TrustedProxies;
 import org.resumelb.proxy.operations.RuntimeSettings;
+import org.resumelb.proxy.route.StickyCookie;
 
 /**
  * The load balancer's settings, read and validated once when it starts; an
@@ -37,7 +38,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
                             byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
-                            AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
+                            AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses, StickyCookie sticky,
                             Edge edge, Boundaries boundaries,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
@@ -149,6 +150,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
             return path;
         }, "the path of a file in an existing, writable directory (run-time settings are saved there)");
         int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
+        StickyCookie sticky = s.parsed("sticky", "", StickyCookie::parse, StickyCookie.ACCEPTED);
         Edge edge = Edge.read(s);
         Boundaries boundaries = Boundaries.read(s);
 
@@ -179,7 +181,7 @@ public record ProxySettings(RequestClassifier classifier, RuntimeSettings runtim
         }
         return new ProxySettings(classifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                sticky, edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {
