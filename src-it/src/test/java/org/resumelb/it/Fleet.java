@@ -84,7 +84,12 @@ final class Fleet implements AutoCloseable {
 
     /** Starts the proxy WAR in embedded Jetty ({@code port} 0: any); workers started from now on push to it. */
     ProxyNode addProxy(int port) throws Exception {
-        ProxyNode proxy = new ProxyNode(port, Map.of());
+        return addProxy(port, Map.of());
+    }
+
+    /** {@link #addProxy(int)} with these settings (context-params) besides the fixture's own. */
+    ProxyNode addProxy(int port, Map<String, String> settings) throws Exception {
+        ProxyNode proxy = new ProxyNode(port, settings);
         proxies.add(proxy);
         lbs.add(proxy.url());
         return proxy;
