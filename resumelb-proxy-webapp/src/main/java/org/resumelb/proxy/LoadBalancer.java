@@ -107,7 +107,7 @@ public final class LoadBalancer implements AutoCloseable {
         metrics = new ProxyMetrics(pool, directory, receiver, waitingRoom::waiting);
         classCounts = new ClassCounts(settings.maxClasses());
         router = new Router(settings.classifier(), pool, directory, metrics, classCounts,
-                new RetryPolicy(settings.retryMethods(), settings.maxRetries()));
+                new RetryPolicy(settings.retryMethods(), settings.maxRetries()), settings.sticky());
         statusPage = new StatusPage(pool, directory, metrics, classCounts, receiver, router::oldestInFlight, this::settingsInForce,
                 waitingRoom::waiting, clock);
         endpoints = new OperationsEndpoints(new Operations(settings.prefix(), boundaries.statusAllow(), settings.adminAllow(),

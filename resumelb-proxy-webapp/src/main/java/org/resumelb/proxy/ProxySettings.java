@@ -21,6 +21,7 @@ import org.resumelb.proxy.membership.WorkerTls;
 import org.resumelb.proxy.operations.AdminAccess;
 import org.resumelb.proxy.operations.TrustedProxies;
 import org.resumelb.proxy.operations.RuntimeSettings;
+import org.resumelb.proxy.route.StickyCookie;
 
 /**
  * The load balancer's settings, read and validated once when it starts; an
@@ -39,7 +40,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
-                            Duration slowStart, Edge edge, Boundaries boundaries,
+                            Duration slowStart, StickyCookie sticky, Edge edge, Boundaries boundaries,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
 
@@ -185,6 +186,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         }, "the path of a file in an existing, writable directory (run-time settings are saved there)");
         int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
         Duration slowStart = s.duration("slowStart", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1));
+        StickyCookie sticky = s.parsed("sticky", "", StickyCookie::parse, StickyCookie.ACCEPTED);
         Edge edge = Edge.read(s);
         Boundaries boundaries = Boundaries.read(s);
 
@@ -215,7 +217,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         }
         return new ProxySettings(classifier, classifierFingerprint, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                slowStart, edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                slowStart, sticky, edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

@@ -15,6 +15,8 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.Callback;
@@ -26,6 +28,7 @@ import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.membership.WorkerTls;
 import org.resumelb.proxy.route.Failure;
 import org.resumelb.proxy.route.Lease;
+import org.resumelb.proxy.route.StickyCookie;
 
 /**
  * The load balancer as a servlet: Jetty's {@link ProxyServlet} with its hooks
@@ -38,7 +41,10 @@ import org.resumelb.proxy.route.Lease;
  * classifies the request and leases a worker; the target is the worker's URL
  * plus the path after this servlet.
  * <li>{@link #copyRequestHeaders} strips every client-sent {@code X-ResumeLB-*}
- * header; {@link #addProxyHeaders} adds {@code X-ResumeLB-Class}.
+ * header (and, with sticky sessions, the session cookie's route suffix);
+ * {@link #addProxyHeaders} adds {@code X-ResumeLB-Class}.
+ * <li>{@link #filterServerResponseHeader}: with sticky sessions, the worker's
+ * {@code Set-Cookie} of the session cookie gets the worker's route suffix.
  * <li>{@link #onProxyResponseSuccess} / {@link #onProxyResponseFailure} end
  * the lease (a connection failure ejects the worker). A retriable failure is
  * retried through Jetty's own request path: the lease for the next worker is
@@ -198,6 +204,20 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
     protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         super.copyRequestHeaders(clientRequest, proxyRequest);
         ProxyHeaders.stripClientHeaders(clientRequest, proxyRequest);
+        ProxyHeaders.stripStickyRoutes(clientRequest, proxyRequest, lb.settings().sticky());
+    }
+
+    @Override
+    protected HttpField filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, HttpField field) {
+        // This variant, not the String one: Jetty's default turns a changed value into the old one plus the new one.
+        StickyCookie sticky = lb.settings().sticky();
+        Lease lease = lease(clientRequest);
+        if (sticky == null || lease == null || field.getHeader() != HttpHeader.SET_COOKIE) {
+            return super.filterServerResponseHeader(clientRequest, serverResponse, field);
+        }
+        String value = field.getValue();
+        String routed = sticky.setCookie(value, lease.worker().route());
+        return routed == value ? field : new HttpField(field.getHeader(), field.getName(), routed);
     }
 
     @Override

@@ -39,11 +39,16 @@ final class Cluster implements AutoCloseable {
     static final List<String> FORWARDING = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
             "X-Forwarded-Port", "X-Real-IP", "Via");
 
+    /** What {@link EchoApp} echoes: {@link #FORWARDING} and {@code Cookie}. */
+    private static final List<String> ECHOED = java.util.stream.Stream.concat(FORWARDING.stream(), java.util.stream.Stream.of("Cookie"))
+            .toList();
+
     /**
      * The worker application: answers with its name in {@code X-Worker} and echoes
      * the X-ResumeLB-* headers it received in {@code X-Seen-*} and the
-     * {@link #FORWARDING} ones in {@code X-Echo-*}; {@code ?sleep=ms}
-     * delays the answer; POST bodies are read and counted.
+     * {@link #FORWARDING} ones and {@code Cookie} in {@code X-Echo-*}; {@code ?sleep=ms}
+     * delays the answer; each {@code ?setCookie=<value>} becomes a {@code Set-Cookie};
+     * POST bodies are read and counted.
      */
     static final class EchoApp extends HttpServlet {
         private final String name;
@@ -86,7 +91,13 @@ final class Cluster implements AutoCloseable {
                     resp.addHeader("X-Seen-" + h.substring("x-resumelb-".length()), req.getHeader(h));
                 }
             }
-            for (String h : FORWARDING) {
+            String[] setCookies = req.getParameterValues("setCookie");
+            if (setCookies != null) {
+                for (String c : setCookies) {
+                    resp.addHeader("Set-Cookie", c);
+                }
+            }
+            for (String h : ECHOED) {
                 List<String> values = Collections.list(req.getHeaders(h));
                 if (!values.isEmpty()) {
                     resp.setHeader("X-Echo-" + h, java.net.URLEncoder.encode(String.join(" | ", values), java.nio.charset.StandardCharsets.UTF_8));

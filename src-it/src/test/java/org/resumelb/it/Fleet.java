@@ -87,9 +87,9 @@ final class Fleet implements AutoCloseable {
         return addProxy(port, Map.of());
     }
 
-    /** Starts the proxy WAR in embedded Jetty with these settings (context-params) besides the fixture's own. */
-    ProxyNode addProxy(int port, Map<String, String> params) throws Exception {
-        ProxyNode proxy = new ProxyNode(port, params);
+    /** {@link #addProxy(int)} with these settings (context-params) besides the fixture's own. */
+    ProxyNode addProxy(int port, Map<String, String> settings) throws Exception {
+        ProxyNode proxy = new ProxyNode(port, settings);
         proxies.add(proxy);
         lbs.add(proxy.url());
         return proxy;

@@ -155,6 +155,27 @@ final class ProxyStatus {
         return json.path("ejections").asLong(0);
     }
 
+    /** Worker URL to its route id (what a sticky session's cookie carries after the dot), for every live worker. */
+    Map<String, String> routes() {
+        Map<String, String> out = new TreeMap<>();
+        for (JsonNode w : listed()) {
+            if (!departed(w)) {
+                out.put(w.path("url").asText(), w.path("route").asText());
+            }
+        }
+        return out;
+    }
+
+    /** Requests of sticky sessions sent to the worker of their route ({@code sticky.hits}). */
+    long stickyHits() {
+        return json.path("sticky").path("hits").asLong();
+    }
+
+    /** Requests of sticky sessions whose route no worker in the pool had, routed by class ({@code sticky.moved}). */
+    long stickyMoved() {
+        return json.path("sticky").path("moved").asLong();
+    }
+
     /** Requests in flight on the pool's workers. */
     int backlog() {
         JsonNode b = json.get("backlog");
@@ -167,7 +188,7 @@ final class ProxyStatus {
     /**
      * The pool's state: the whole status minus what moves by itself or counts
      * traffic rather than describing the pool: {@code time}, {@code uptimeSeconds},
-     * the request counters ({@code requests} at the top, per worker and per
+     * the request counters ({@code requests} and {@code sticky} at the top, per worker and per
      * class), the push counters ({@code pushes}), and per worker the ages
      * {@code lastResumeSecondsAgo} and {@code oldestRequestSeconds}. Everything
      * else stays: policy, backlogs and their means, waiting, retries, ejections,
@@ -178,7 +199,7 @@ final class ProxyStatus {
      */
     JsonNode poolState() {
         ObjectNode state = json.deepCopy();
-        state.remove(List.of("time", "uptimeSeconds", "requests", "pushes"));
+        state.remove(List.of("time", "uptimeSeconds", "requests", "sticky", "pushes"));
         for (String list : List.of("workers", "departed")) {
             for (JsonNode w : state.path(list)) {
                 ((ObjectNode) w).remove(List.of("lastResumeSecondsAgo", "oldestRequestSeconds", "requests"));

@@ -43,7 +43,7 @@ public final class SettingNames {
     public static final Set<String> PROXY = union(names(
             "classifier", "classifierFingerprint", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
-            "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses",
+            "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses", "sticky",
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
             "trustedProxies", "statusAllow", "workerAllow", "workerTrustStore", "workerTrustStorePassword",
             "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart"), JETTY);

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -52,6 +53,8 @@ public final class ProxyMetrics {
     private final Counter retries;
     private final Counter noWorker;
     private final Counter classOverflow;
+    private final CounterDataPoint stickyHits;
+    private final CounterDataPoint stickyMoved;
     private final Histogram routing;
     /** Per-worker request series kept before those of departed workers are dropped. */
     static final int MAX_WORKER_SERIES = 1024;
@@ -78,6 +81,13 @@ public final class ProxyMetrics {
                 .help("Requests of a class in no résumé routed by backlog, teaching nobody, because the worker that would"
                         + " have learnt it had spent its classBudget")
                 .register(registry);
+        Counter sticky = Counter.builder().name("resumelb_sticky")
+                .help("Requests of a sticky session (their session cookie names a route) by outcome: hit (sent to the worker"
+                        + " that owns the session), moved (no worker in the pool has the route: routed by class)")
+                .labelNames("outcome")
+                .register(registry);
+        stickyHits = sticky.labelValues("hit");
+        stickyMoved = sticky.labelValues("moved");
         routing = Histogram.builder().name("resumelb_routing_seconds")
                 .help("Time to classify a request and pick its worker")
                 .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
@@ -206,6 +216,24 @@ public final class ProxyMetrics {
 
     public long classOverflows() {
         return (long) classOverflow.get();
+    }
+
+    /**
+     * One request of a sticky session: {@code hit} when it went to the worker
+     * that owns the session, otherwise it was routed by class (the session moves).
+     */
+    public void sticky(boolean hit) {
+        (hit ? stickyHits : stickyMoved).inc();
+    }
+
+    /** Sticky sessions' requests sent to the worker that owns the session. */
+    public long stickyHits() {
+        return stickyHits.getLongValue();
+    }
+
+    /** Sticky sessions' requests whose worker had left the pool, routed by class. */
+    public long stickyMoved() {
+        return stickyMoved.getLongValue();
     }
 
     public void routingNanos(long nanos) {

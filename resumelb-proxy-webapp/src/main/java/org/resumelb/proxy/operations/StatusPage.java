@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 
 import org.resumelb.proxy.pool.Pool;
 import org.resumelb.proxy.pool.PoolSnapshot;
+import org.resumelb.proxy.pool.RouteId;
 
 /**
  * {@code GET <prefix>/status}: what the load balancer knows and does, as JSON.
@@ -23,9 +24,10 @@ import org.resumelb.proxy.pool.PoolSnapshot;
  * <pre>
  * {"policy":"resume", "time":…, "uptimeSeconds":…,
  *  "backlog":3, "meanBacklog":2.4, "waiting":0, "requests":12345, "retries":2, "ejections":1,
+ *  "sticky":{"hits":900, "moved":3},
  *  "singleVersion":false, "activeVersion":null,
  *  "pushes":{"accepted":812, "rejected":{"bad_signature":3}},
- *  "workers":[{"url":…, "version":…, "state":"active", "backlog":1, "meanBacklog":0.8,
+ *  "workers":[{"url":…, "route":"kV3…", "version":…, "state":"active", "backlog":1, "meanBacklog":0.8,
  *              "oldestRequestSeconds":0.004, "skills":12, "lastResumeSecondsAgo":0.7, "requests":4000}, …],
  *  "classes":{"total":200, "shown":[{"name":"site-1", "requests":900,
  *                                    "workers":[{"url":…, "score":512.5}, …]}, …]},
@@ -93,6 +95,10 @@ public final class StatusPage {
             g.writeNumberField("requests", metrics.requestsTotal());
             g.writeNumberField("retries", metrics.retries());
             g.writeNumberField("ejections", directory.ejections());
+            g.writeObjectFieldStart("sticky");
+            g.writeNumberField("hits", metrics.stickyHits());
+            g.writeNumberField("moved", metrics.stickyMoved());
+            g.writeEndObject();
             g.writeBooleanField("singleVersion", directory.singleVersion());
             g.writeStringField("activeVersion", directory.activeVersion());
             g.writeObjectFieldStart("pushes");
@@ -115,6 +121,7 @@ public final class StatusPage {
                 WorkerDirectory.State state = directory.state(l.url());
                 g.writeStartObject();
                 g.writeStringField("url", l.url());
+                g.writeStringField("route", RouteId.of(l.url()));
                 g.writeStringField("version", l.version());
                 g.writeStringField("state", lower(state == null ? WorkerDirectory.State.ACTIVE : state));
                 g.writeNumberField("backlog", w == null ? 0 : w.backlog());

@@ -19,7 +19,9 @@ import java.util.TreeMap;
  * hold it for a few dozen instructions and allocate nothing: the LRU order is an
  * intrusive doubly linked list through the workers (moving a worker to the
  * most-recently-used end rewires four pointers), backlogs are plain fields, and
- * no iterator, boxing or lambda runs on that path. Membership and résumé changes
+ * no iterator, boxing or lambda runs on that path. {@code acquireRoute} (a
+ * sticky session's request) adds one allocation-free pass over the workers to
+ * find the route. Membership and résumé changes
  * ({@code update}, {@code remove}, {@code resetSkills}) are rare, so they may
  * allocate; their argument checks and copies happen before the lock is taken.
  * {@code snapshot} copies references under the lock and builds its maps outside.
@@ -112,15 +114,55 @@ abstract class AbstractPool implements Pool {
             if (overflowed && acquired != null) {
                 acquired.overflow = true;
             }
-            moveToMostRecentlyUsed(worker);
-            worker.acquired++;
-            this.acquired++;
-            worker.backlog++;
-            worker.meanBacklog.record(worker.backlog, workerDecay);
-            backlog++;
-            meanBacklog.record(backlog, poolDecay);
+            take(worker);
             return worker;
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One allocation-free pass over the workers, as placement makes.
+     */
+    @Override
+    public final PoolWorker acquireRoute(String route, String requestClass, Pool.Acquired acquired) {
+        Objects.requireNonNull(route, "route");
+        Objects.requireNonNull(requestClass, "requestClass");
+        synchronized (lock) {
+            PoolWorker worker = lruFirst;
+            while (worker != null && !worker.route.equals(route)) {
+                worker = worker.lruNext;
+            }
+            if (worker == null) {
+                return null;
+            }
+            if (!carries(worker, requestClass) && acquired != null) {
+                acquired.overflow = true;
+            }
+            take(worker);
+            return worker;
+        }
+    }
+
+    /**
+     * Lock held. A request of {@code requestClass} goes to {@code worker} by its
+     * route, not by {@link #choose}: whether it goes under its own class (and a
+     * policy that gives classes notes that the worker has it) or, false, as
+     * {@link Pool#OVERFLOW}. Policies that never teach a class: always true.
+     */
+    boolean carries(PoolWorker worker, String requestClass) {
+        return true;
+    }
+
+    /** Lock held. Counts one more request on {@code worker}, which becomes the most recently used. */
+    private void take(PoolWorker worker) {
+        moveToMostRecentlyUsed(worker);
+        worker.acquired++;
+        acquired++;
+        worker.backlog++;
+        worker.meanBacklog.record(worker.backlog, workerDecay);
+        backlog++;
+        meanBacklog.record(backlog, poolDecay);
     }
 
     @Override

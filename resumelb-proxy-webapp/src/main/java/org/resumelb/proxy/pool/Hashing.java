@@ -2,8 +2,9 @@ package org.resumelb.proxy.pool;
 
 /**
  * The 64-bit hashes of the pool's hash-based placement: the consistent-hash
- * ring ({@link ConsistentHashPool}) and the résumé policy's first placement
- * of a class (rendezvous hashing, {@link ResumePool}). They depend on the
+ * ring ({@link ConsistentHashPool}), the résumé policy's first placement
+ * of a class (rendezvous hashing, {@link ResumePool}) and the route ids of
+ * sticky sessions ({@link RouteId}). They depend on the
  * strings alone, never on the JVM or the order workers joined in, so every
  * load balancer, and every restart of one, computes the same values.
  * Stateless; allocation-free.

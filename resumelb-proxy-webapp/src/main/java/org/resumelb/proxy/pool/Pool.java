@@ -60,7 +60,21 @@ public interface Pool {
     }
 
     /**
-     * Ends a request started by {@link #acquire}. Releasing a worker that was
+     * The worker whose {@link PoolWorker#route() route id} is {@code route}, for
+     * a request of class {@code requestClass} that belongs to a sticky session
+     * it owns; null, and nothing changes, when no worker in the pool has that
+     * route id (it left, was ejected or drains, or the client made the route
+     * up). The worker is taken as {@link #acquire} takes one (its backlog and
+     * the pool's count the request, the caller owes one {@link #release}),
+     * however busy it is. {@code acquired} tells whether the request must be
+     * named {@link #OVERFLOW}: its class is in no résumé and the worker has
+     * spent its {@code classBudget}, so that a session cannot teach its worker
+     * more classes than the budget allows. Non-blocking.
+     */
+    PoolWorker acquireRoute(String route, String requestClass, Acquired acquired);
+
+    /**
+     * Ends a request started by {@link #acquire} or {@link #acquireRoute}. Releasing a worker that was
      * removed meanwhile is allowed: it only lowers that worker's own backlog,
      * never the pool's (the pool's backlog is always the sum over current
      * workers).

@@ -20,6 +20,8 @@ public final class PoolWorker {
     private final String url;
     /** {@link Hashing#hash} of the URL: its place in hash-based placement, the same in every load balancer. */
     final long urlHash;
+    /** {@link RouteId#of} the URL: how a sticky session's cookie names this worker. */
+    final String route;
     final AbstractPool owner;
 
     // Everything below is guarded by owner.lock.
@@ -70,11 +72,17 @@ public final class PoolWorker {
         this.owner = owner;
         this.url = url;
         this.urlHash = Hashing.hash(url);
+        this.route = RouteId.of(urlHash);
     }
 
     /** The base URL requests are forwarded to. */
     public String url() {
         return url;
+    }
+
+    /** The worker's route id ({@link RouteId}), the same in every load balancer. */
+    public String route() {
+        return route;
     }
 
     /** The version the worker last reported, or null. */

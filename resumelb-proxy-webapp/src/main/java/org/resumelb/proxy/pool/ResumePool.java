@@ -324,6 +324,25 @@ public final class ResumePool extends AbstractPool {
         epoch++;
     }
 
+    /**
+     * Lock held. A sticky session's request goes to its worker whatever the
+     * class; a class in no résumé is taught to that worker as placement would
+     * teach it, within the worker's class budget, and beyond it goes as
+     * {@link Pool#OVERFLOW}.
+     */
+    @Override
+    boolean carries(PoolWorker worker, String requestClass) {
+        SkilledSet set = skilled.get(requestClass);
+        if (set != null) {
+            return true;
+        }
+        if (!mayTeach(worker)) {
+            return false;
+        }
+        gain(worker, requestClass, null);
+        return true;
+    }
+
     /** Lock held. The worker takes a class it lacked, at the unskilled score (zc.resumelb's rule). */
     private void gain(PoolWorker worker, String requestClass, SkilledSet set) {
         double score = settings.unskilledScore();

@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * comes back. While that happens the new pool does not see those requests in its
  * backlogs, which is the price of never blocking {@code acquire} for a switch.
  *
- * <p><b>Concurrency contract.</b> {@link #acquire} and {@link #release} take no
+ * <p><b>Concurrency contract.</b> {@link #acquire}, {@link #acquireRoute} and {@link #release} take no
  * lock of their own: they read a volatile reference and go straight to the
  * owning pool's critical section. Membership changes ({@code update},
  * {@code remove}, {@code resetSkills}), settings changes and switches are
@@ -88,6 +88,11 @@ public final class SwitchablePool implements Pool {
     @Override
     public PoolWorker acquire(String requestClass, Acquired acquired) {
         return current.acquire(requestClass, acquired);
+    }
+
+    @Override
+    public PoolWorker acquireRoute(String route, String requestClass, Acquired acquired) {
+        return current.acquireRoute(route, requestClass, acquired);
     }
 
     @Override

@@ -39,6 +39,8 @@ public final class Router {
     private final ProxyMetrics metrics;
     private final ClassCounts classCounts;
     private final RetryPolicy retryPolicy;
+    /** Null: no sticky sessions. */
+    private final StickyCookie sticky;
     private final Set<Lease> inFlight = ConcurrentHashMap.newKeySet();
     /** At most one warning a minute about requests sent as the overflow class. */
     private static final long OVERFLOW_WARNING_NANOS = 60_000_000_000L;
@@ -46,6 +48,16 @@ public final class Router {
 
     public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
                   ClassCounts classCounts, RetryPolicy retryPolicy) {
+        this(classifier, pool, directory, metrics, classCounts, retryPolicy, null);
+    }
+
+    /**
+     * @param sticky the session cookie whose route suffix sends a request to the worker that owns its session;
+     *     null: no sticky sessions
+     */
+    public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
+                  ClassCounts classCounts, RetryPolicy retryPolicy, StickyCookie sticky) {
+        this.sticky = sticky;
         this.classifier = Objects.requireNonNull(classifier, "classifier");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -59,12 +71,26 @@ public final class Router {
      * A request whose class the pool refused to teach anyone ({@code classBudget},
      * {@link Pool#OVERFLOW}) is leased, counted and sent as {@link Pool#OVERFLOW},
      * so that neither the status page nor the worker learns the class.
+     *
+     * <p>With sticky sessions, a request whose session cookie carries the route
+     * of a worker in the pool goes to that worker ({@link Pool#acquireRoute}),
+     * however busy; one whose route no worker in the pool has (the worker left)
+     * is routed by class, and its next worker's {@code Set-Cookie} moves the
+     * session. Both are counted ({@link ProxyMetrics#sticky}).
      */
     public Lease route(RequestView request) {
         long start = System.nanoTime();
         String requestClass = RequestClasses.classify(classifier, request);
         Pool.Acquired acquired = new Pool.Acquired();
-        PoolWorker worker = pool.acquire(requestClass, acquired);
+        PoolWorker worker = null;
+        String route = sticky == null ? null : sticky.route(request.header("Cookie"));
+        if (route != null) {
+            worker = pool.acquireRoute(route, requestClass, acquired);
+            metrics.sticky(worker != null);
+        }
+        if (worker == null) {
+            worker = pool.acquire(requestClass, acquired);
+        }
         metrics.routingNanos(System.nanoTime() - start);
         if (worker == null) {
             return null;
@@ -80,7 +106,7 @@ public final class Router {
     /**
      * Ends {@code failed} with {@code failure} and, when {@link RetryPolicy} allows
      * it and a worker is left, returns a lease on another worker for the same
-     * class; otherwise null.
+     * class (by class, even for a sticky session's request); otherwise null.
      */
     public Lease retry(Lease failed, Failure failure, String reason, String method, boolean hasBody, boolean committed) {
         failed.failed(failure, reason);

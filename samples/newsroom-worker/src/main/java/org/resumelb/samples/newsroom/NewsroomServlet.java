@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 
 /**
  * The newsroom worker's web face. Any GET serves a page of the site named by
@@ -17,9 +19,13 @@ import jakarta.servlet.http.HttpServletResponse;
  * objects through the {@link Newsroom} cache; the response says which worker
  * served it and how many objects were hits and misses
  * ({@code X-Worker}, {@code X-Hits}, {@code X-Misses}).
- * {@code GET /_newsroom/stats} answers the worker's totals as JSON. A POST
- * reads its body first ({@code X-Received-Bytes}) and may be slowed with
- * {@code ?delay=<ms>}.
+ * {@code GET /_newsroom/stats} answers the worker's totals as JSON.
+ * {@code GET /_newsroom/session} opens an HTTP session (the container's, with
+ * its session cookie) or continues the one the request names, counts the
+ * session's visits and answers {@code {"worker":…, "session":…, "new":…, "visits":…}};
+ * it touches no cache and no counter of the stats, so sticky-session tests stay
+ * out of the demo's figures. A POST reads its body first
+ * ({@code X-Received-Bytes}) and may be slowed with {@code ?delay=<ms>}.
  *
  * <p>Settings: each of {@code objectsPerSite}, {@code objectsPerRequest},
  * {@code spread}, {@code cacheObjects}, {@code missMicros}, {@code objectBytes},
@@ -81,6 +87,21 @@ public class NewsroomServlet extends HttpServlet {
                     + ",\"misses\":" + newsroom.misses() + ",\"cached\":" + newsroom.cached()
                     + ",\"cores\":" + newsroom.capacity().cores() + ",\"cpuMicros\":" + newsroom.capacity().cpuMicros()
                     + ",\"coreWaitMicros\":" + newsroom.capacity().waitedMicros() + "}\n");
+            return;
+        }
+        if (path.equals("/_newsroom/session")) {
+            HttpSession session = request.getSession(true);
+            // Set once, by the request that created the session (no other request can name it yet).
+            AtomicInteger counter = (AtomicInteger) session.getAttribute("visits");
+            if (counter == null) {
+                counter = new AtomicInteger();
+                session.setAttribute("visits", counter);
+            }
+            int visits = counter.incrementAndGet();
+            response.setContentType("application/json");
+            response.setHeader("Cache-Control", "no-store");
+            write(response, "{\"worker\":\"" + worker + "\",\"session\":\"" + session.getId() + "\",\"new\":" + session.isNew()
+                    + ",\"visits\":" + visits + "}\n");
             return;
         }
         String site = site(request.getHeader("Host"));
