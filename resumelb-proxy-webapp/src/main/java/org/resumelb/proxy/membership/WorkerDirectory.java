@@ -59,8 +59,8 @@ public final class WorkerDirectory implements AutoCloseable {
     /** Why a worker is not in the pool any more. */
     public enum State { ACTIVE, STANDBY, DRAINING, EJECTED, EXPIRED }
 
-    /** What the directory knows of a live worker. */
-    public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills) {
+    /** What the directory knows of a live worker; {@code weight} as its last résumé announced it. */
+    public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills, double weight) {
     }
 
     /** Default of {@code maxWorkers}. */
@@ -100,7 +100,7 @@ public final class WorkerDirectory implements AutoCloseable {
     /** activeVersion published for readers that do not take membershipLock (status pages). */
     private volatile String activeVersionView;
 
-    private record Member(String version, Map<String, Double> skills) {
+    private record Member(String version, Map<String, Double> skills, double weight) {
     }
 
     public WorkerDirectory(Pool pool, Duration workerTtl, Duration maxSkew, Clock clock) {
@@ -245,15 +245,16 @@ public final class WorkerDirectory implements AutoCloseable {
                 departed(u, State.DRAINING);
                 return null;
             }
-            joined[0] = join(u, resume.version(), resume.skills(), admitted);
+            joined[0] = join(u, resume, admitted);
             synchronized (departed) {
                 departed.remove(u);
             }
             if (joined[0]) {
-                LOG.info("ResumeLB worker {} {} (version {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined" : "joined",
-                        resume.version(), resume.skills().size());
+                LOG.info("ResumeLB worker {} {} (version {}, weight {}, {} skills)", u,
+                        source == Source.PROBED ? "answers again and rejoined" : "joined", resume.version(), resume.weight(),
+                        resume.skills().size());
             }
-            return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), resume.skills().size());
+            return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), resume.skills().size(), resume.weight());
         });
         if (rejected[0] instanceof ResumeException e) {
             throw e;
@@ -330,24 +331,25 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     /**
-     * Called inside the worker's compute. Records the worker's résumé and puts
-     * it in the pool, or in standby when single-version mode routes to another
-     * version. Returns true when the pool gained this worker. {@code admitted}:
-     * the worker holds a place taken by {@link #admitNew}.
+     * Called inside the worker's compute. Records the worker's résumé (version,
+     * skills, weight) and puts it in the pool, or in standby when single-version
+     * mode routes to another version. Returns true when the pool gained this
+     * worker. {@code admitted}: the worker holds a place taken by {@link #admitNew}.
      */
-    private boolean join(String url, String version, Map<String, Double> skills, boolean admitted) {
+    private boolean join(String url, Resume resume, boolean admitted) {
+        String version = resume.version();
         synchronized (membershipLock) {
-            members.put(url, new Member(version, skills));
+            members.put(url, new Member(version, resume.skills(), resume.weight()));
             if (admitted) {
                 joining--; // its place is now its member entry
             }
             if (!singleVersion) {
-                return pool.update(url, version, skills);
+                return pool.update(url, version, resume.skills(), resume.weight());
             }
             int before = pool.size();
             if (!electVersion()) {
                 if (VersionElection.key(version).equals(activeVersion)) {
-                    pool.update(url, version, skills);
+                    pool.update(url, version, resume.skills(), resume.weight());
                 } else {
                     pool.remove(url);
                 }
@@ -385,7 +387,7 @@ public final class WorkerDirectory implements AutoCloseable {
         for (Map.Entry<String, Member> e : members.entrySet()) {
             Member m = e.getValue();
             if (VersionElection.key(m.version()).equals(elected)) {
-                pool.update(e.getKey(), m.version(), m.skills());
+                pool.update(e.getKey(), m.version(), m.skills(), m.weight());
                 moved++;
             } else {
                 pool.remove(e.getKey());
@@ -438,12 +440,12 @@ public final class WorkerDirectory implements AutoCloseable {
             synchronized (membershipLock) {
                 Member m = members.get(u);
                 if (m != null) {
-                    members.put(u, new Member(m.version(), Map.of()));
+                    members.put(u, new Member(m.version(), Map.of(), m.weight()));
                 }
                 pool.resetSkills(u);
             }
             was[0] = true;
-            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0);
+            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0, w.weight());
         });
         return was[0];
     }

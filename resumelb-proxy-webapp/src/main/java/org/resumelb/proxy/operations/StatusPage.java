@@ -25,7 +25,7 @@ import org.resumelb.proxy.pool.PoolSnapshot;
  *  "backlog":3, "meanBacklog":2.4, "waiting":0, "requests":12345, "retries":2, "ejections":1,
  *  "singleVersion":false, "activeVersion":null,
  *  "pushes":{"accepted":812, "rejected":{"bad_signature":3}},
- *  "workers":[{"url":…, "version":…, "state":"active", "backlog":1, "meanBacklog":0.8,
+ *  "workers":[{"url":…, "version":…, "state":"active", "weight":1.0, "backlog":1, "meanBacklog":0.8,
  *              "oldestRequestSeconds":0.004, "skills":12, "lastResumeSecondsAgo":0.7, "requests":4000}, …],
  *  "classes":{"total":200, "shown":[{"name":"site-1", "requests":900,
  *                                    "workers":[{"url":…, "score":512.5}, …]}, …]},
@@ -113,6 +113,7 @@ public final class StatusPage {
                 g.writeStringField("url", l.url());
                 g.writeStringField("version", l.version());
                 g.writeStringField("state", lower(state == null ? WorkerDirectory.State.ACTIVE : state));
+                g.writeNumberField("weight", l.weight());
                 g.writeNumberField("backlog", w == null ? 0 : w.backlog());
                 g.writeNumberField("meanBacklog", w == null ? 0 : round(w.meanBacklog()));
                 Long start = oldest.get(l.url());
