@@ -99,12 +99,13 @@ public class ResumeFilter implements Filter {
         LOG.info("ResumeLB: {}", trust.describe(resumePath));
         publisher = new ResumePublisher(new ResumePublisher.Options(settings.lbs(), settings.secret(), settings.workerUrl(),
                 settings.version(), settings.resumeInterval(), settings.heartbeat(), settings.pushTimeout(),
-                settings.maxBackoff(), settings.resumeFile(), settings.prefix()), tracker, codec, Clock.systemUTC());
+                settings.maxBackoff(), settings.resumeFile(), settings.prefix(), settings.weight()), tracker, codec, Clock.systemUTC());
         if (settings.secret() == null && !settings.lbs().isEmpty()) {
             LOG.warn("ResumeLB: INSECURE MODE, résumés are pushed unsigned to {}", settings.lbs());
         }
         publisher.start();
-        LOG.info("ResumeLB filter started for {}: pushing to {}, settings {}", settings.workerUrl(), settings.lbs(), settings.inForce());
+        LOG.info("ResumeLB filter started for {} (weight {}): pushing to {}, settings {}", settings.workerUrl(), settings.weight(),
+                settings.lbs(), settings.inForce());
     }
 
     @Override

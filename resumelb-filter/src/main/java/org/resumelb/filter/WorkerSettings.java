@@ -15,6 +15,7 @@ import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.net.AddressList;
 import org.resumelb.agent.protocol.Protocol;
+import org.resumelb.agent.resume.Resume;
 
 /**
  * The worker side's settings (README, "The filter"), read and
@@ -43,6 +44,8 @@ import org.resumelb.agent.protocol.Protocol;
  *                       or reach the worker from another address than their URL's (NAT)
  * @param resumeAllow    addresses (besides loopback and the load balancers) that may read
  *                       {@code GET {prefix}/resume}; {@code *} for everyone
+ * @param weight         the share of the load this worker asks for, relative to the other
+ *                       workers, announced in its résumé ({@link Resume#weight()})
  * @param inForce        the settings in force, secrets masked
  * @param unknownSettings warnings, one a line, about the names found in the
  *                       settings' sources that no setting of the filter reads
@@ -52,11 +55,14 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
                              int history, int maxSkillAge, int maxClasses,
                              Duration resumeInterval, Duration heartbeat, Duration pushTimeout, Duration maxBackoff,
                              Path resumeFile, RequestClassifier classifier, String version, String traceLogger,
-                             String prefix, AddressList trustedLbs, AddressList resumeAllow,
+                             String prefix, AddressList trustedLbs, AddressList resumeAllow, double weight,
                              Map<String, String> inForce, List<String> unknownSettings) {
 
     /** What {@code prefix} accepts: the same paths as the load balancer's own {@code prefix} setting. */
     static final String PREFIX_PATTERN = "/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*";
+
+    /** The value of {@code weight} that stands for this JVM's available processors. */
+    static final String PROCESSORS = "processors";
 
     /**
      * Reads and validates the filter's settings from {@code s}, and lists the
@@ -120,9 +126,32 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
         AddressList resumeAllow = s.parsed("resumeAllow", "", AddressList::parse,
                 "a comma-separated list of IP addresses and CIDR blocks (10.0.0.0/8, 2001:db8::/32), or * for everyone;"
                         + " loopback and the load balancers are always allowed");
+        double weight = s.parsed("weight", "1", WorkerSettings::weight, "a number from " + Resume.MIN_WEIGHT + " to "
+                + Resume.MAX_WEIGHT + ", or " + PROCESSORS + " (the processors available to this JVM, now "
+                + Runtime.getRuntime().availableProcessors() + ")");
         return new WorkerSettings(lbs, workerUrl, secret, insecure, history, maxSkillAge, maxClasses,
                 resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger,
-                prefix, trustedLbs, resumeAllow, s.inForce(), s.unknownSettings(SettingNames.FILTER));
+                prefix, trustedLbs, resumeAllow, weight, s.inForce(), s.unknownSettings(SettingNames.FILTER));
+    }
+
+    /**
+     * The {@code weight} setting: a number a résumé may carry ({@link Resume#validWeight}), or
+     * {@value #PROCESSORS} (any case) for {@link Runtime#availableProcessors()}, at most {@link Resume#MAX_WEIGHT}.
+     */
+    static double weight(String value) {
+        if (value.equalsIgnoreCase(PROCESSORS)) {
+            return Math.min(Runtime.getRuntime().availableProcessors(), Resume.MAX_WEIGHT);
+        }
+        double w;
+        try {
+            w = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number");
+        }
+        if (!Resume.validWeight(w)) {
+            throw new IllegalArgumentException("out of range");
+        }
+        return w;
     }
 
     static String hostname() {

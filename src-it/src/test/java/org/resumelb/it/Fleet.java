@@ -122,9 +122,12 @@ final class Fleet implements AutoCloseable {
         return lbs.get(0);
     }
 
-    /** Starts one more worker JVM ({@code <prefix><n>}, any port) that pushes to every proxy started so far. */
-    WorkerProcess addWorker() throws Exception {
-        return start(workerPrefix + ++named, 0);
+    /**
+     * Starts one more worker JVM ({@code <prefix><n>}, any port) that pushes to every proxy started so far,
+     * with these JVM options besides the fixture's (filter settings as {@code -Dresumelb.<name>=<value>}).
+     */
+    WorkerProcess addWorker(String... systemProperties) throws Exception {
+        return start(workerPrefix + ++named, 0, systemProperties);
     }
 
     /** Starts a worker again, same name and port (after a kill). */
@@ -132,8 +135,8 @@ final class Fleet implements AutoCloseable {
         return start(dead.name, dead.port);
     }
 
-    private WorkerProcess start(String name, int port) throws Exception {
-        WorkerProcess w = WorkerProcess.start(name, port, List.copyOf(lbs));
+    private WorkerProcess start(String name, int port, String... systemProperties) throws Exception {
+        WorkerProcess w = WorkerProcess.start(name, port, List.copyOf(lbs), systemProperties);
         workers.add(w);
         return w;
     }
@@ -203,7 +206,16 @@ final class Fleet implements AutoCloseable {
      * or by {@link #close()}.
      */
     Load load(int threads, long maxMillis, int maxPerThread, Sites sites) {
-        Load load = new Load(threads, maxMillis, maxPerThread, sites);
+        return load(url(), threads, maxMillis, maxPerThread, sites);
+    }
+
+    /** {@link #load(int, long, int, Sites)} through this proxy. */
+    Load load(ProxyNode via, int threads, long maxMillis, int maxPerThread, Sites sites) {
+        return load(via.url(), threads, maxMillis, maxPerThread, sites);
+    }
+
+    private Load load(String lb, int threads, long maxMillis, int maxPerThread, Sites sites) {
+        Load load = new Load(lb, threads, maxMillis, maxPerThread, sites);
         loads.add(load);
         return load;
     }
@@ -217,9 +229,11 @@ final class Fleet implements AutoCloseable {
         private final Recorder micros = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
         private final ExecutorService pool;
         private final List<Future<?>> loops = new ArrayList<>();
+        private final long maxMillis;
         private Histogram latencies;
 
-        private Load(int threads, long maxMillis, int maxPerThread, Sites sites) {
+        private Load(String lb, int threads, long maxMillis, int maxPerThread, Sites sites) {
+            this.maxMillis = maxMillis;
             pool = Executors.newFixedThreadPool(threads);
             long end = System.currentTimeMillis() + maxMillis;
             for (int t = 0; t < threads; t++) {
@@ -230,7 +244,7 @@ final class Fleet implements AutoCloseable {
                         long t0 = System.nanoTime();
                         String error = null;
                         try {
-                            ContentResponse r = get(site);
+                            ContentResponse r = request(lb, "/article", site).send();
                             if (r.getStatus() != 200) {
                                 error = r.getStatus() + " " + r.getContentAsString();
                             }
@@ -246,6 +260,18 @@ final class Fleet implements AutoCloseable {
                     return null;
                 }));
             }
+        }
+
+        /**
+         * Waits until every loop has ended by itself, at its count or time bound (and its last
+         * request's timeout), then {@link #stop()}s.
+         */
+        Load finish() throws Exception {
+            long deadline = System.currentTimeMillis() + maxMillis + TimeUnit.SECONDS.toMillis(REQUEST_SECONDS + 10);
+            for (Future<?> f : loops) {
+                f.get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            }
+            return stop();
         }
 
         /** Stops the loops and waits (60 s at most each) until their last requests are answered. Idempotent. */

@@ -143,6 +143,21 @@ final class ProxyStatus {
         return out;
     }
 
+    /** Live worker URL to a number its status entry holds ({@code requests}, {@code weight}, {@code backlog}). */
+    Map<String, Double> perWorker(String member) {
+        Map<String, Double> out = new TreeMap<>();
+        for (JsonNode w : listed()) {
+            if (!departed(w)) {
+                JsonNode v = w.get(member);
+                if (v == null || !v.isNumber()) {
+                    throw new IllegalStateException("no number \"" + member + "\" for worker " + w.path("url").asText() + ": " + json);
+                }
+                out.put(w.path("url").asText(), v.doubleValue());
+            }
+        }
+        return out;
+    }
+
     /** Rejected pushes by reason. */
     Map<String, Long> rejected() {
         Map<String, Long> out = new TreeMap<>();

@@ -23,7 +23,7 @@ public final class SettingNames {
     public static final Set<String> FILTER = names(
             "lb", "workerUrl", "secret", "secretFile", "insecure", "history", "maxSkillAge", "maxClasses",
             "resumeInterval", "heartbeat", "pushTimeout", "maxBackoff", "resumeFile", "classifier", "version", "traceLogger",
-            "prefix", "trustedLbs", "resumeAllow");
+            "prefix", "trustedLbs", "resumeAllow", "weight");
 
     /**
      * Jetty's {@code ProxyServlet} init-params: validated and passed through by

@@ -67,11 +67,14 @@ public final class ResumePublisher implements AutoCloseable {
 
     /**
      * What the publisher needs to know; validated by the caller's settings.
-     * {@code prefix} is the load balancers' endpoint path ({@code {lb}{prefix}/resumes}).
+     * {@code prefix} is the load balancers' endpoint path ({@code {lb}{prefix}/resumes});
+     * {@code weight} is announced in every résumé ({@link Resume#weight()}).
+     *
+     * @throws IllegalArgumentException for a weight a résumé may not carry ({@link Resume#validWeight})
      */
     public record Options(List<URI> lbs, byte[] secret, String workerUrl, String version,
                           Duration resumeInterval, Duration heartbeat, Duration timeout,
-                          Duration maxBackoff, Path resumeFile, String prefix) {
+                          Duration maxBackoff, Path resumeFile, String prefix, double weight) {
         public Options {
             lbs = List.copyOf(lbs);
             Objects.requireNonNull(prefix, "prefix");
@@ -79,9 +82,20 @@ public final class ResumePublisher implements AutoCloseable {
             Objects.requireNonNull(heartbeat, "heartbeat");
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(maxBackoff, "maxBackoff");
+            if (!Resume.validWeight(weight)) {
+                throw new IllegalArgumentException("weight " + weight + " is not a number from " + Resume.MIN_WEIGHT
+                        + " to " + Resume.MAX_WEIGHT);
+            }
         }
 
-        /** With the default prefix, {@link Protocol#DEFAULT_PREFIX}. */
+        /** With the weight {@link Resume#DEFAULT_WEIGHT}. */
+        public Options(List<URI> lbs, byte[] secret, String workerUrl, String version, Duration resumeInterval, Duration heartbeat,
+                       Duration timeout, Duration maxBackoff, Path resumeFile, String prefix) {
+            this(lbs, secret, workerUrl, version, resumeInterval, heartbeat, timeout, maxBackoff, resumeFile, prefix,
+                    Resume.DEFAULT_WEIGHT);
+        }
+
+        /** With the default prefix, {@link Protocol#DEFAULT_PREFIX}, and the weight {@link Resume#DEFAULT_WEIGHT}. */
         public Options(List<URI> lbs, byte[] secret, String workerUrl, String version, Duration resumeInterval, Duration heartbeat,
                        Duration timeout, Duration maxBackoff, Path resumeFile) {
             this(lbs, secret, workerUrl, version, resumeInterval, heartbeat, timeout, maxBackoff, resumeFile, Protocol.DEFAULT_PREFIX);
@@ -268,7 +282,8 @@ public final class ResumePublisher implements AutoCloseable {
 
     private Resume resume(String workerUrl, long seq, boolean draining) {
         SkillTracker.Snapshot skills = tracker.snapshot();
-        return new Resume(workerUrl, id, options.version(), seq, clock.millis(), draining, skills.skills(), skills.classifier());
+        return new Resume(workerUrl, id, options.version(), seq, clock.millis(), draining, skills.skills(), options.weight(),
+                skills.classifier());
     }
 
     private void save(long gen) {

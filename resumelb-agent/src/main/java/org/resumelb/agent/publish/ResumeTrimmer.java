@@ -139,7 +139,7 @@ public final class ResumeTrimmer {
             Map.Entry<String, Double> e = ranked.get(i);
             skills.put(e.getKey(), e.getValue());
         }
-        return new Resume(r.worker(), r.id(), r.version(), r.seq(), r.sentAt(), r.draining(), skills, r.classifier());
+        return new Resume(r.worker(), r.id(), r.version(), r.seq(), r.sentAt(), r.draining(), skills, r.weight(), r.classifier());
     }
 
     /** Whether the load balancer accepts this class name and score (ResumeCodec's rules). */

@@ -30,7 +30,9 @@ import org.resumelb.agent.protocol.Protocol;
  * parsed, the JSON is read with Jackson's streaming parser (duplicate keys,
  * wrong types and trailing content are refused; unknown fields are skipped for
  * forward compatibility), a résumé with too many classes is refused as soon as
- * the count is exceeded, and every value is validated. Each refusal is a
+ * the count is exceeded, and every value is validated. The optional
+ * {@code weight} is {@link Resume#DEFAULT_WEIGHT} when absent, so documents of
+ * agents that predate it are read as before. Each refusal is a
  * {@link ResumeException} whose reason fixes the HTTP status and whose message
  * names the field.
  *
@@ -58,7 +60,12 @@ public final class ResumeCodec {
         return limits;
     }
 
-    /** The JSON document, fields in protocol order. */
+    /**
+     * The JSON document, fields in protocol order. {@code weight} is written
+     * only when it is not {@link Resume#DEFAULT_WEIGHT}, which its absence
+     * means: the document of an ordinary worker is byte for byte what it was
+     * before weights existed.
+     */
     public byte[] encode(Resume r) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128 + r.skills().size() * 32);
         try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
@@ -74,6 +81,9 @@ public final class ResumeCodec {
             g.writeNumberField("seq", r.seq());
             g.writeNumberField("sentAt", r.sentAt());
             g.writeBooleanField("draining", r.draining());
+            if (r.weight() != Resume.DEFAULT_WEIGHT) {
+                g.writeNumberField("weight", r.weight());
+            }
             if (r.classifier() != null) {
                 g.writeStringField("classifier", r.classifier());
             }
@@ -135,6 +145,7 @@ public final class ResumeCodec {
                         }
                         f.draining = value == JsonToken.VALUE_TRUE;
                     }
+                    case "weight" -> f.weight = weight(p, value);
                     case "skills" -> f.skills = skills(p, value);
                     case "classifier" -> f.classifier = value == JsonToken.VALUE_NULL ? null : string(p, value, name);
                     default -> p.skipChildren();
@@ -162,6 +173,7 @@ public final class ResumeCodec {
         Long seq;
         Long sentAt;
         boolean draining;
+        double weight = Resume.DEFAULT_WEIGHT;
         Map<String, Double> skills;
         String classifier;
     }
@@ -181,6 +193,17 @@ public final class ResumeCodec {
             throw malformed(name + ": expected a string, got " + value);
         }
         return p.getText();
+    }
+
+    private static double weight(JsonParser p, JsonToken value) throws IOException, ResumeException {
+        if (value != JsonToken.VALUE_NUMBER_INT && value != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw malformed("weight: expected a number, got " + value);
+        }
+        double w = p.getDoubleValue();
+        if (!Resume.validWeight(w)) {
+            throw invalid("weight: " + p.getText() + " is not a number from " + Resume.MIN_WEIGHT + " to " + Resume.MAX_WEIGHT);
+        }
+        return w;
     }
 
     private Map<String, Double> skills(JsonParser p, JsonToken value) throws IOException, ResumeException {
@@ -257,7 +280,7 @@ public final class ResumeCodec {
             throw invalid("classifier: " + ResumeException.quote(f.classifier)
                     + " is not a classifier fingerprint (1 to 64 letters, digits, '.', '_' or '-')");
         }
-        return new Resume(f.worker, f.id, f.version, f.seq, f.sentAt, f.draining, f.skills, f.classifier);
+        return new Resume(f.worker, f.id, f.version, f.seq, f.sentAt, f.draining, f.skills, f.weight, f.classifier);
     }
 
     private void checkUrl(String worker) throws ResumeException {

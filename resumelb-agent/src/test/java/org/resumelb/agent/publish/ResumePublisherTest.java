@@ -1,6 +1,7 @@
 package org.resumelb.agent.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -111,6 +112,28 @@ class ResumePublisherTest {
             assertTrue(lb.await(2, 5_000).size() >= 2, "pushes arrive at {lb}/ops/_lb/resumes: " + lb.paths);
             assertEquals(List.of("/ops/_lb/resumes"), lb.paths.stream().distinct().toList());
         }
+    }
+
+    @Test
+    void everyResumeCarriesTheWorkersWeight() throws Exception {
+        try (Receiver lb = new Receiver(Protocol.DEFAULT_PREFIX);
+             ResumePublisher publisher = new ResumePublisher(new ResumePublisher.Options(List.of(lb.url()), SECRET,
+                     "http://127.0.0.1:8081", "1.0", Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(2),
+                     Duration.ofSeconds(1), null, Protocol.DEFAULT_PREFIX, 3.0), new SkillTracker(10, 100, 100), CODEC,
+                     Clock.systemUTC())) {
+            publisher.start();
+            List<Resume> pushes = lb.await(2, 5_000);
+            assertTrue(pushes.size() >= 2, "pushes: " + pushes + ", refused: " + lb.refused);
+            for (Resume r : pushes) {
+                assertEquals(3.0, r.weight(), "pushed: " + r);
+            }
+            assertEquals(3.0, CODEC.decode(publisher.current("http://127.0.0.1:8081").body()).weight(), "served");
+        }
+        assertEquals(1.0, options(URI.create("http://lb:8080"), Protocol.DEFAULT_PREFIX, null).weight(), "the default weight");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ResumePublisher.Options(List.of(),
+                SECRET, "http://w:1", null, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                null, Protocol.DEFAULT_PREFIX, 5000));
+        assertTrue(e.getMessage().contains("weight 5000.0 is not a number from 0.01 to 1000"), e.getMessage());
     }
 
     @Test

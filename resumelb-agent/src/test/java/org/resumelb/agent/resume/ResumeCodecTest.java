@@ -1,6 +1,7 @@
 package org.resumelb.agent.resume;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,6 +156,80 @@ public class ResumeCodecTest {
     void refusesOversizedBodiesBeforeCheckingAnything() {
         byte[] body = new byte[ResumeLimits.DEFAULT.maxBodyBytes() + 1];
         assertRejected(Reason.TOO_LARGE, "exceeds maxBodyBytes 1048576", rejected(body, null));
+    }
+
+    @Test
+    void roundTripsTheWeightAndWritesItOnlyWhenItIsNotOne() throws Exception {
+        for (double weight : new double[] {Resume.MIN_WEIGHT, 0.5, 3.0, 2.75, 17, Resume.MAX_WEIGHT}) {
+            Resume r = new Resume("http://w:1", "id", "v", 3, 4, false, Map.of("a", 1.0), weight);
+            byte[] body = CODEC.encode(r);
+            assertTrue(new String(body, StandardCharsets.UTF_8).contains("\"weight\":"), "written: " + weight);
+            assertEquals(r, CODEC.decode(body));
+            assertEquals(weight, CODEC.decode(body).weight());
+        }
+        Resume ordinary = sample();
+        assertEquals(Resume.DEFAULT_WEIGHT, ordinary.weight());
+        String json = new String(CODEC.encode(ordinary), StandardCharsets.UTF_8);
+        assertFalse(json.contains("weight"), "a worker of weight 1 sends what it sent before weights existed: " + json);
+        assertEquals(ordinary, CODEC.decode(utf8(json)));
+    }
+
+    @Test
+    void aResumeWithoutWeightFromAnOlderAgentHasWeightOne() throws Exception {
+        // The document of docs/protocol.md, section 3.1, as agents wrote it before weights existed.
+        Resume old = CODEC.verifyAndDecode(DOC_SECRET, utf8(DOC_EXAMPLE), DOC_SIGNATURE);
+        assertEquals(1.0, old.weight());
+        assertEquals(Map.of("site-a", 12.5, "site-b", 3.25), old.skills());
+        // ... and it is encoded again as that example (the order of the classes aside): no weight member.
+        String again = new String(CODEC.encode(old), StandardCharsets.UTF_8);
+        assertEquals(DOC_EXAMPLE.length(), again.length(), again);
+        assertTrue(again.startsWith(DOC_EXAMPLE.substring(0, DOC_EXAMPLE.indexOf("\"skills\""))), again);
+    }
+
+    /** The worked example of docs/protocol.md (sections 3.1, 5.2 and 14). */
+    static final String DOC_EXAMPLE = "{\"v\":1,\"worker\":\"http://10.0.0.5:8080/app\",\"id\":\"10.0.0.5:8080/app#6f1c2a9b3d4e5f60\","
+            + "\"version\":\"2.3.1\",\"seq\":42,\"sentAt\":1795000000000,\"draining\":false,\"skills\":{\"site-a\":12.5,\"site-b\":3.25}}";
+    static final String DOC_WEIGHTED = DOC_EXAMPLE.replace("\"draining\":false,", "\"draining\":false,\"weight\":3.0,");
+    static final byte[] DOC_SECRET = utf8("example-secret-0123456789abcdef");
+    static final String DOC_SIGNATURE = "v1=e004ed59e590c0e16a17fa56c679bd49ae4d39b1060e17cd933545fccaedb729";
+    static final String DOC_WEIGHTED_SIGNATURE = "v1=d99fd73f0884196db331fa06ce52ef87326191ccb10d676f2643e022fd053848";
+
+    @Test
+    void theWeightedExampleOfTheProtocolIsWhatTheCodecWritesAndItsSignatureCoversTheWeight() throws Exception {
+        assertEquals(191, utf8(DOC_EXAMPLE).length);
+        assertEquals(DOC_SIGNATURE, Protocol.sign(DOC_SECRET, utf8(DOC_EXAMPLE)));
+        assertEquals(DOC_WEIGHTED_SIGNATURE, Protocol.sign(DOC_SECRET, utf8(DOC_WEIGHTED)));
+        Resume weighted = CODEC.verifyAndDecode(DOC_SECRET, utf8(DOC_WEIGHTED), DOC_WEIGHTED_SIGNATURE);
+        assertEquals(3.0, weighted.weight());
+        String reencoded = new String(CODEC.encode(weighted), StandardCharsets.UTF_8);
+        assertEquals(DOC_WEIGHTED.length(), reencoded.length());
+        assertEquals(weighted, CODEC.decode(utf8(reencoded)));
+        assertTrue(reencoded.startsWith(DOC_WEIGHTED.substring(0, DOC_WEIGHTED.indexOf("\"skills\""))), reencoded);
+        // The signature covers the weight like any other member: another weight under the same signature is refused.
+        assertRejected(Reason.BAD_SIGNATURE, "wrong signature",
+                rejected(utf8(DOC_WEIGHTED.replace("\"weight\":3.0", "\"weight\":9.0")), DOC_WEIGHTED_SIGNATURE));
+    }
+
+    @Test
+    void refusesWeightsOfTheWrongTypeOrOutOfRange() {
+        String base = doc("\"http://w:1\"", "{}");
+        for (String bad : new String[] {"\"3\"", "null", "true", "[3]", "{}"}) {
+            assertRejected(Reason.MALFORMED, "weight: expected a number", rejected(base.replace("\"draining\":false", "\"weight\":" + bad
+                    + ",\"draining\":false")));
+        }
+        for (String bad : new String[] {"0", "-1", "0.001", "0.0099", "1000.5", "1e999", "NaN", "Infinity", "-Infinity"}) {
+            ResumeException e = rejected(base.replace("\"draining\":false", "\"draining\":false,\"weight\":" + bad));
+            assertRejected(Reason.INVALID, "weight: " + bad + " is not a number from 0.01 to 1000", e);
+        }
+        assertRejected(Reason.MALFORMED, "Duplicate field 'weight'",
+                rejected(base.replace("\"draining\":false", "\"weight\":2,\"draining\":false,\"weight\":2")));
+        // The bounds themselves, written as integers or decimals, are accepted.
+        for (String good : new String[] {"0.01", "1000", "1", "1.0", "2", "1e2"}) {
+            assertDoesNotThrowDecode(CODEC, utf8(base.replace("\"draining\":false", "\"draining\":false,\"weight\":" + good)));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Resume("http://w:1", "id", null, 1, 1, false, Map.of(), 0.0));
+        assertTrue(e.getMessage().contains("weight 0.0 is not a number from 0.01 to 1000"), e.getMessage());
     }
 
     @Test

@@ -67,17 +67,17 @@ public final class WorkerDirectory implements AutoCloseable {
      */
     public enum State { ACTIVE, STANDBY, JOINING, DRAINING, EJECTED, EXPIRED }
 
-    /** What the directory knows of a live worker. */
     /**
      * A live worker as its last résumé described it.
      *
      * @param skills the skills the pool took from it
+     * @param weight its weight, as its last résumé announced it
      * @param classifier the classifier fingerprint its résumé named, or null
      * @param ignoredSkills skills its résumé listed that the pool ignored: learned under another classifier than
      *     this load balancer's ({@link #classifierFingerprint})
      */
-    public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills, String classifier,
-                       int ignoredSkills) {
+    public record Live(String url, String id, String version, long seq, long lastResumeMillis, int skills, double weight,
+                       String classifier, int ignoredSkills) {
     }
 
     /** Default of {@code maxWorkers}. */
@@ -118,7 +118,7 @@ public final class WorkerDirectory implements AutoCloseable {
     /** activeVersion published for readers that do not take membershipLock (status pages). */
     private volatile String activeVersionView;
 
-    private record Member(String version, Map<String, Double> skills) {
+    private record Member(String version, Map<String, Double> skills, double weight) {
     }
 
     public WorkerDirectory(Pool pool, Duration workerTtl, Duration maxSkew, Clock clock) {
@@ -299,14 +299,15 @@ public final class WorkerDirectory implements AutoCloseable {
             }
             String ours = classifierFingerprint;
             boolean foreign = ours != null && resume.classifier() != null && !ours.equals(resume.classifier());
-            Map<String, Double> skills = foreign ? Map.of() : resume.skills();
-            joined[0] = join(u, resume.version(), skills, admitted);
+            Resume taken = foreign ? resume.withoutSkills() : resume;
+            joined[0] = join(u, taken, admitted);
             synchronized (departed) {
                 departed.remove(u);
             }
             if (joined[0]) {
-                LOG.info("ResumeLB worker {} {} (version {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined"
-                        : source == Source.REACHED ? "answered over TLS and joined" : "joined", resume.version(), skills.size());
+                LOG.info("ResumeLB worker {} {} (version {}, weight {}, {} skills)", u, source == Source.PROBED ? "answers again and rejoined"
+                        : source == Source.REACHED ? "answered over TLS and joined" : "joined", resume.version(), resume.weight(),
+                        taken.skills().size());
             }
             if (foreign && !resume.skills().isEmpty() && (previous == null || previous.ignoredSkills() == 0
                     || !resume.classifier().equals(previous.classifier()))) {
@@ -314,8 +315,8 @@ public final class WorkerDirectory implements AutoCloseable {
                         + " with {}; the worker starts afresh with the next request it gets from here", resume.skills().size(), u,
                         resume.classifier(), ours);
             }
-            return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), skills.size(), resume.classifier(),
-                    foreign ? resume.skills().size() : 0);
+            return new Live(u, resume.id(), resume.version(), resume.seq(), clock.millis(), taken.skills().size(), resume.weight(),
+                    resume.classifier(), foreign ? resume.skills().size() : 0);
         });
         if (rejected[0] instanceof ResumeException e) {
             throw e;
@@ -392,24 +393,25 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     /**
-     * Called inside the worker's compute. Records the worker's résumé and puts
-     * it in the pool, or in standby when single-version mode routes to another
-     * version. Returns true when the pool gained this worker. {@code admitted}:
-     * the worker holds a place taken by {@link #admitNew}.
+     * Called inside the worker's compute. Records the worker's résumé (version,
+     * skills, weight) and puts it in the pool, or in standby when single-version
+     * mode routes to another version. Returns true when the pool gained this
+     * worker. {@code admitted}: the worker holds a place taken by {@link #admitNew}.
      */
-    private boolean join(String url, String version, Map<String, Double> skills, boolean admitted) {
+    private boolean join(String url, Resume resume, boolean admitted) {
+        String version = resume.version();
         synchronized (membershipLock) {
-            members.put(url, new Member(version, skills));
+            members.put(url, new Member(version, resume.skills(), resume.weight()));
             if (admitted) {
                 joining--; // its place is now its member entry
             }
             if (!singleVersion) {
-                return pool.update(url, version, skills);
+                return pool.update(url, version, resume.skills(), resume.weight());
             }
             int before = pool.size();
             if (!electVersion()) {
                 if (VersionElection.key(version).equals(activeVersion)) {
-                    pool.update(url, version, skills);
+                    pool.update(url, version, resume.skills(), resume.weight());
                 } else {
                     pool.remove(url);
                 }
@@ -447,7 +449,7 @@ public final class WorkerDirectory implements AutoCloseable {
         for (Map.Entry<String, Member> e : members.entrySet()) {
             Member m = e.getValue();
             if (VersionElection.key(m.version()).equals(elected)) {
-                pool.update(e.getKey(), m.version(), m.skills());
+                pool.update(e.getKey(), m.version(), m.skills(), m.weight());
                 moved++;
             } else {
                 pool.remove(e.getKey());
@@ -517,12 +519,13 @@ public final class WorkerDirectory implements AutoCloseable {
             synchronized (membershipLock) {
                 Member m = members.get(u);
                 if (m != null) {
-                    members.put(u, new Member(m.version(), Map.of()));
+                    members.put(u, new Member(m.version(), Map.of(), m.weight()));
                 }
                 pool.resetSkills(u);
             }
             was[0] = true;
-            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0, w.classifier(), w.ignoredSkills());
+            return new Live(w.url(), w.id(), w.version(), w.seq(), w.lastResumeMillis(), 0, w.weight(), w.classifier(),
+                    w.ignoredSkills());
         });
         return was[0];
     }

@@ -27,7 +27,7 @@ import org.resumelb.proxy.pool.RouteId;
  *  "sticky":{"hits":900, "moved":3},
  *  "singleVersion":false, "activeVersion":null,
  *  "pushes":{"accepted":812, "rejected":{"bad_signature":3}},
- *  "workers":[{"url":…, "route":"kV3…", "version":…, "state":"active", "backlog":1, "meanBacklog":0.8,
+ *  "workers":[{"url":…, "route":"kV3…", "version":…, "state":"active", "weight":1.0, "backlog":1, "meanBacklog":0.8,
  *              "oldestRequestSeconds":0.004, "skills":12, "lastResumeSecondsAgo":0.7, "requests":4000}, …],
  *  "classes":{"total":200, "shown":[{"name":"site-1", "requests":900,
  *                                    "workers":[{"url":…, "score":512.5}, …]}, …]},
@@ -124,6 +124,7 @@ public final class StatusPage {
                 g.writeStringField("route", RouteId.of(l.url()));
                 g.writeStringField("version", l.version());
                 g.writeStringField("state", lower(state == null ? WorkerDirectory.State.ACTIVE : state));
+                g.writeNumberField("weight", l.weight());
                 g.writeNumberField("backlog", w == null ? 0 : w.backlog());
                 g.writeNumberField("meanBacklog", w == null ? 0 : round(w.meanBacklog()));
                 Long start = oldest.get(l.url());

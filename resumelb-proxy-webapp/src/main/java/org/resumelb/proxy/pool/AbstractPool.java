@@ -9,10 +9,12 @@ import java.util.TreeMap;
 
 /**
  * What every policy shares: membership, the least-recently-used order, in-flight
- * backlogs with their decayed means ({@link DecayedBacklog}), résumés, snapshots
- * and settings. A policy only says which worker {@link #choose} picks, reading
- * from {@link #settings} the tunables it owns (the résumé policy its variance and
- * unskilled score, consistent hashing its balance factor).
+ * backlogs with their decayed means ({@link DecayedBacklog}), résumés, weights
+ * (with their sum, maximum and each worker's relative weight, for the
+ * policies), snapshots and settings. A policy only says which worker
+ * {@link #choose} picks, reading from {@link #settings} the tunables it owns
+ * (the résumé policy its variance and unskilled score, consistent hashing its
+ * balance factor).
  *
  * <p><b>Concurrency contract.</b> One monitor, {@link #lock}, guards all state of
  * the pool and of its {@link PoolWorker}s. {@code acquire} and {@code release}
@@ -68,6 +70,12 @@ abstract class AbstractPool implements Pool {
     private double workerDecay;
     /** Keeps its last value while the pool is empty, as in zc.resumelb. */
     private double poolDecay;
+    /** The sum of the current workers' weights (0 when empty); recomputed whenever a weight or the membership changes. */
+    double totalWeight;
+    /** The largest weight of a current worker. */
+    double maxWeight;
+    /** Whether the current workers' weights differ; false: every policy routes exactly as without weights. */
+    boolean weighted;
 
     AbstractPool(String policy, PoolSettings settings) {
         this.policy = policy;
@@ -86,6 +94,13 @@ abstract class AbstractPool implements Pool {
 
     /** Lock held. A worker has left (already unlinked and marked removed). */
     void left(PoolWorker worker) {
+    }
+
+    /**
+     * Lock held. A worker joined or left, or a worker's weight changed; {@link #totalWeight},
+     * {@link #maxWeight} and {@link #weighted} are already up to date.
+     */
+    void weightsChanged() {
     }
 
     /**
@@ -186,8 +201,11 @@ abstract class AbstractPool implements Pool {
     }
 
     @Override
-    public final boolean update(String url, String version, Map<String, Double> skills) {
+    public final boolean update(String url, String version, Map<String, Double> skills, double weight) {
         Objects.requireNonNull(url, "url");
+        if (!(weight > 0) || weight == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("Weight of worker " + url + " is " + weight + ": accepted values are finite numbers > 0");
+        }
         Map<String, Double> resume = validResume(skills);
         synchronized (lock) {
             PoolWorker worker = byUrl.get(url);
@@ -200,9 +218,14 @@ abstract class AbstractPool implements Pool {
                 poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
             }
             worker.version = version;
+            boolean reweighted = worker.weight != weight;
+            worker.weight = weight;
             replaceSkills(worker, resume);
             if (isNew) {
                 joined(worker);
+            }
+            if (isNew || reweighted) {
+                recomputeWeights();
             }
             return isNew;
         }
@@ -226,6 +249,7 @@ abstract class AbstractPool implements Pool {
                 poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
             }
             left(worker);
+            recomputeWeights();
             return true;
         }
     }
@@ -344,20 +368,24 @@ abstract class AbstractPool implements Pool {
     }
 
     /**
-     * Lock held, {@code size > 0}. The worker with the fewest requests in flight;
-     * among equals the least recently used. Stops at the first idle worker;
-     * allocates nothing.
+     * Lock held, {@code size > 0}. The worker with the fewest requests in flight
+     * per unit of weight once it takes this one, {@code (backlog + 1) / weight}
+     * (with equal weights: the fewest requests in flight); among equals the least
+     * recently used. Stops at the first idle worker of the largest weight, which
+     * nobody beats; allocates nothing.
      */
     final PoolWorker leastBacklog() {
         PoolWorker best = null;
-        int bestBacklog = Integer.MAX_VALUE;
+        double bestLoad = Double.MAX_VALUE;
+        double top = maxWeight;
         for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
             int b = w.backlog;
-            if (b == 0) {
+            if (b == 0 && w.weight == top) {
                 return w;
             }
-            if (b < bestBacklog) {
-                bestBacklog = b;
+            double load = (b + 1) / w.weight;
+            if (load < bestLoad) {
+                bestLoad = load;
                 best = w;
             }
         }
@@ -370,16 +398,16 @@ abstract class AbstractPool implements Pool {
      * that the next policy starts where this one stands.
      */
     final void copyWorkersInto(AbstractPool next) {
-        record Member(String url, String version, Map<String, Double> skills) {
+        record Member(String url, String version, Map<String, Double> skills, double weight) {
         }
         List<Member> members = new ArrayList<>();
         synchronized (lock) {
             for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-                members.add(new Member(w.url(), w.version, w.skills));
+                members.add(new Member(w.url(), w.version, w.skills, w.weight));
             }
         }
         for (Member m : members) {
-            next.update(m.url(), m.version(), m.skills());
+            next.update(m.url(), m.version(), m.skills(), m.weight());
         }
     }
 
@@ -433,6 +461,28 @@ abstract class AbstractPool implements Pool {
         if (size > 0) {
             poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
         }
+    }
+
+    /**
+     * Lock held. One pass over the workers (a sum of many weights would drift if kept by adding
+     * and subtracting): the sum, the maximum, whether they differ, each worker's relative weight.
+     */
+    private void recomputeWeights() {
+        double total = 0;
+        double max = 0;
+        double min = Double.POSITIVE_INFINITY;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            total += w.weight;
+            max = Math.max(max, w.weight);
+            min = Math.min(min, w.weight);
+        }
+        totalWeight = total;
+        maxWeight = max;
+        weighted = size > 1 && min != max;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            w.relativeWeight = weighted ? w.weight * size / total : 1.0;
+        }
+        weightsChanged();
     }
 
     /** Lock held. New workers join at the least-recently-used end, so they get work first. */

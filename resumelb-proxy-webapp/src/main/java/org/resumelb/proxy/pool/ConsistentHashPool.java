@@ -13,10 +13,14 @@ import java.util.Comparator;
  * depend on the order they joined in, and a joining worker takes over only the
  * arcs before its own points: about 1/N of the classes. A request class hashes
  * to a point and walks clockwise to the first worker whose backlog would stay
- * within {@code ceil(hashBalanceFactor * (total backlog + 1) / workers)}, so a
- * hot class spills over to its ring neighbours instead of swamping one worker.
- * Some worker always fits (the least loaded one, as the factor is above 1),
- * and an idle pool always answers with the class's own point's worker.
+ * within its bound, {@code ceil(hashBalanceFactor * (total backlog + 1) * weight / total weight)}
+ * (with equal weights, {@code ceil(hashBalanceFactor * (total backlog + 1) / workers)}),
+ * so a hot class spills over to its ring neighbours instead of swamping one
+ * worker, and a worker of weight 3 holds up to three times the requests of one
+ * of weight 1 before it spills. Some worker always fits (the least loaded one
+ * relative to its weight, as the factor is above 1), and an idle pool always
+ * answers with the class's own point's worker. Weights change the bounds, not
+ * the ring: every worker owns as many points, so classes are placed evenly.
  * Résumés play no part (they are kept for the snapshot).
  *
  * <p>Concurrency contract: {@link AbstractPool}'s. {@code acquire} hashes the
@@ -52,8 +56,8 @@ public final class ConsistentHashPool extends AbstractPool {
         long[] ring = points;
         PoolWorker[] owner = owners;
         int n = ring.length;
-        // Small slack so that a bound that is an integer does not round up by a rounding error.
-        long bound = (long) Math.ceil(settings.hashBalanceFactor() * (backlog + 1.0) / size - 1e-9);
+        // The bound of a worker of weight 1 (with equal weights of 1: factor * (backlog + 1) / workers).
+        double unitBound = settings.hashBalanceFactor() * (backlog + 1.0) / totalWeight;
         int start = firstAtOrAfter(ring, Hashing.hash(requestClass));
         for (int k = 0; k < n; k++) {
             int i = start + k;
@@ -61,6 +65,8 @@ public final class ConsistentHashPool extends AbstractPool {
                 i -= n;
             }
             PoolWorker w = owner[i];
+            // Small slack so that a bound that is an integer does not round up by a rounding error.
+            long bound = (long) Math.ceil(unitBound * w.weight - 1e-9);
             if (w.backlog + 1L <= bound) {
                 return w;
             }

@@ -6,10 +6,16 @@ package org.resumelb.proxy.pool;
  * least recently used. Request classes and résumés (kept only for the snapshot)
  * play no part. It suits applications whose working set fits every worker.
  *
+ * <p>With weights, "fewest" is per unit of weight: the worker of the lowest
+ * {@code (backlog + 1) / weight}, its load once it takes the request, so that
+ * workers of weights 1 and 3 hold requests in flight one to three
+ * ({@link AbstractPool#leastBacklog}); among equals, the least recently used.
+ * With equal weights that is the fewest requests in flight.
+ *
  * <p>Concurrency contract: {@link AbstractPool}'s. {@code acquire} walks the LRU
- * list from its least-recently-used end and stops at the first idle worker, so
- * it is linear in the number of workers only when all are busy; it allocates
- * nothing.
+ * list from its least-recently-used end and stops at the first idle worker (of
+ * the largest weight), so it is linear in the number of workers only when all
+ * are busy; it allocates nothing.
  */
 public final class LeastBacklogPool extends AbstractPool {
 

@@ -86,16 +86,29 @@ public interface Pool {
     void release(PoolWorker worker);
 
     /**
+     * {@link #update(String, String, Map, double)} with weight 1: a worker like
+     * any other (what a résumé without a weight means).
+     */
+    default boolean update(String url, String version, Map<String, Double> skills) {
+        return update(url, version, skills, 1.0);
+    }
+
+    /**
      * Adds the worker at {@code url} (at the least-recently-used end) or
-     * replaces its skills.
+     * replaces its skills and weight.
      *
      * @param version the version the worker reports; may be null
      * @param skills request class -> requests per second, all finite and >= 0
+     * @param weight the worker's share of the load relative to the others, finite and > 0: every
+     *     policy gives a worker of weight 3 about three times the load of one of weight 1
+     *     (round-robin exactly three times the requests, the others about three times the requests
+     *     in flight); only the ratios matter, and with equal weights every policy routes exactly as
+     *     without weights
      * @return true when the worker is new
-     * @throws IllegalArgumentException for a null class or a score that is not
-     *     finite and >= 0; nothing changes then
+     * @throws IllegalArgumentException for a null class, a score that is not
+     *     finite and >= 0, or a weight that is not finite and > 0; nothing changes then
      */
-    boolean update(String url, String version, Map<String, Double> skills);
+    boolean update(String url, String version, Map<String, Double> skills, double weight);
 
     /** Forgets the worker: its skills and its place. Returns false if unknown. */
     boolean remove(String url);

@@ -62,6 +62,17 @@ public final class PoolWorker {
     /** The decayed mean of backlog, over about backlogHistory acquires and releases. */
     final DecayedBacklog meanBacklog = new DecayedBacklog();
 
+    /** Its share of the load relative to the other workers' (finite, > 0); 1 unless its résumé says otherwise. */
+    double weight = 1.0;
+    /**
+     * Its weight over the pool's mean weight: exactly 1 when the weights are all equal, whatever
+     * their value, so that only their ratios matter where a backlog is compared with a fixed slack
+     * ({@link ResumePool}). Kept by {@link AbstractPool} with the weights.
+     */
+    double relativeWeight = 1.0;
+    /** The smooth weighted round-robin's running credit ({@link RoundRobinPool}); 0 after any change of weights. */
+    double roundRobinCredit;
+
     /** Neighbours in the pool's least-recently-used list; null at the ends. */
     PoolWorker lruPrev;
     PoolWorker lruNext;
@@ -89,6 +100,13 @@ public final class PoolWorker {
     public String version() {
         synchronized (owner.lock) {
             return version;
+        }
+    }
+
+    /** Its share of the load relative to the other workers' (1 unless its résumé says otherwise). */
+    public double weight() {
+        synchronized (owner.lock) {
+            return weight;
         }
     }
 

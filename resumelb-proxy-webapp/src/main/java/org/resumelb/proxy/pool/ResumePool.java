@@ -12,20 +12,31 @@ import java.util.Map;
  * that is not too busy either, which thereby learns the class.
  *
  * <p>The algorithm, per {@code acquire(c)}, with backlogs counted in requests in
- * flight and mean backlogs decayed over about {@code backlogHistory} events:
+ * flight, mean backlogs decayed over about {@code backlogHistory} events, and
+ * each worker's weight relative to the pool's mean weight {@code w.rw}
+ * (weights are 1 unless résumés say otherwise; when they are all equal,
+ * whatever their value, every {@code w.rw} is 1 and this is zc.resumelb's
+ * algorithm as it was):
  * <pre>
  *   max_backlog = max(variance * pool.mean_backlog / workers, 1)
- *   min_backlog = lru_first.mean_backlog + 1
- *   too_busy(w) = (w.mean_backlog - min_backlog) > max_backlog
+ *   min_backlog = lru_first.mean_backlog / lru_first.rw + 1
+ *   too_busy(w) = (w.mean_backlog / w.rw - min_backlog) > max_backlog
  *   best = the worker w skilled at c and not too_busy(w),
- *          with the highest score / w.backlog (score alone while w.backlog <= 1)
+ *          with the highest score * w.rw / w.backlog (score * w.rw while w.backlog <= 1)
  *   no best: best = of the workers not skilled at c and not too_busy, the one
- *          of the highest rendezvous weight hash(c, w.url); it gets c at unskilledScore
- *   none either: best = the worker with the fewest requests in flight
+ *          first in c's rendezvous order: the highest rank hash(c, w.url), weighted
+ *          (-w.weight / ln(rank in (0, 1))) when the weights differ; it gets c at unskilledScore
+ *   none either: best = the worker with the fewest requests in flight per unit of weight
  *          (it gets c at unskilledScore if it lacked it)
  *   best moves to the most-recently-used end; backlog++ on best and the pool
  * </pre>
- * The least-recently-used worker's mean backlog stands in for the minimum (as
+ * <p><b>Weights.</b> A worker of weight 3 beside one of weight 1 takes about
+ * three times the requests of a class both have, may hold three times the
+ * backlog before it is too busy, and comes first in the rendezvous order of
+ * three times as many classes, so a hot class overflows to it first three
+ * times as often. Only the ratios of the weights matter.
+ *
+ * <p>The least-recently-used worker's mean backlog stands in for the minimum (as
  * in zc.resumelb). Ties between equal scores go to the worker that has had the
  * class longest. A class a worker takes without a résumé entry is written into
  * its résumé (zc.resumelb does so), so the class sticks there until the
@@ -93,7 +104,8 @@ public final class ResumePool extends AbstractPool {
     PoolWorker choose(String requestClass) {
         SkilledSet set = skilled.get(requestClass);
         double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
-        double minBacklog = lruFirst.meanBacklog.mean() + 1.0;
+        // Backlogs per unit of relative weight (exactly the backlogs when the weights are equal).
+        double minBacklog = lruFirst.meanBacklog.mean() / lruFirst.relativeWeight + 1.0;
         if (set != null) {
             PoolWorker heir = set.heir;
             if (rampEndNanos != 0) {
@@ -102,7 +114,7 @@ public final class ResumePool extends AbstractPool {
                     heir = taker;
                 }
             }
-            if (heir != null && heir.meanBacklog.mean() - minBacklog <= maxBacklog) {
+            if (heir != null && heir.meanBacklog.mean() / heir.relativeWeight - minBacklog <= maxBacklog) {
                 return heir;
             }
             PoolWorker best = null;
@@ -111,10 +123,10 @@ public final class ResumePool extends AbstractPool {
             double[] scores = set.scores;
             for (int i = 0; i < workers.length; i++) {
                 PoolWorker w = workers[i];
-                if (w.meanBacklog.mean() - minBacklog > maxBacklog) {
+                if (w.meanBacklog.mean() / w.relativeWeight - minBacklog > maxBacklog) {
                     continue;
                 }
-                double score = scores[i];
+                double score = scores[i] * w.relativeWeight;
                 int b = w.backlog;
                 if (b > 1) {
                     score /= b;
@@ -149,24 +161,30 @@ public final class ResumePool extends AbstractPool {
 
     /**
      * Lock held. Where a class goes when none of its skilled workers may take
-     * it: of the workers not skilled at it whose mean backlog is at most
-     * {@code busyAbove}, the one of the highest rendezvous weight for the
-     * class ({@link Hashing#rendezvous}; equal weights, improbable, by URL);
-     * null when there is none. One pass over the pool, allocation-free.
+     * it: of the workers not skilled at it whose mean backlog per unit of weight
+     * is at most {@code busyAbove}, the one first in the class's rendezvous
+     * order: the highest rank ({@link Hashing#rendezvous}) or, when the weights
+     * differ, the highest weighted score ({@link Hashing#weightedRendezvous}, then
+     * the rank; a worker of weight 3 comes first for three times as many classes
+     * as one of weight 1); equal ranks, improbable, by URL. Null when there is
+     * none. One pass over the pool, allocation-free.
      */
     private PoolWorker place(String requestClass, SkilledSet set, double busyAbove) {
         long classHash = Hashing.hash(requestClass);
         PoolWorker chosen = null;
-        long chosenWeight = 0;
+        long chosenRank = 0;
+        double chosenScore = 0;
         for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-            if (w.meanBacklog.mean() > busyAbove || (set != null && set.contains(w))) {
+            if (w.meanBacklog.mean() / w.relativeWeight > busyAbove || (set != null && set.contains(w))) {
                 continue;
             }
-            long weight = Hashing.rendezvous(classHash, w.urlHash);
-            int order = chosen == null ? 1 : Long.compareUnsigned(weight, chosenWeight);
-            if (order > 0 || (order == 0 && w.url().compareTo(chosen.url()) < 0)) {
+            long rank = Hashing.rendezvous(classHash, w.urlHash);
+            // Equal weights: the rank alone, which the weighted score would order alike.
+            double score = weighted ? Hashing.weightedRendezvous(rank, w.weight) : 0.0;
+            if (chosen == null || before(rank, score, w, chosenRank, chosenScore, chosen)) {
                 chosen = w;
-                chosenWeight = weight;
+                chosenRank = rank;
+                chosenScore = score;
             }
         }
         return chosen;
@@ -218,7 +236,7 @@ public final class ResumePool extends AbstractPool {
      * fair share. Allocation-free.
      */
     private boolean mayTake(PoolWorker w, long classHash, long now, double busyAbove, boolean second) {
-        if (!w.ramping || w.meanBacklog.mean() > busyAbove) {
+        if (!w.ramping || w.meanBacklog.mean() / w.relativeWeight > busyAbove) {
             return false;
         }
         long age = now - w.rampStartNanos;
@@ -275,27 +293,42 @@ public final class ResumePool extends AbstractPool {
     private void rankFirstTwo(SkilledSet set) {
         PoolWorker first = null;
         PoolWorker second = null;
-        long firstWeight = 0;
-        long secondWeight = 0;
+        long firstRank = 0;
+        long secondRank = 0;
+        double firstScore = 0;
+        double secondScore = 0;
         for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-            long weight = Hashing.rendezvous(set.classHash, w.urlHash);
-            if (first == null || ranksAbove(weight, w, firstWeight, first)) {
+            long rank = Hashing.rendezvous(set.classHash, w.urlHash);
+            double score = weighted ? Hashing.weightedRendezvous(rank, w.weight) : 0.0;
+            if (first == null || before(rank, score, w, firstRank, firstScore, first)) {
                 second = first;
-                secondWeight = firstWeight;
+                secondRank = firstRank;
+                secondScore = firstScore;
                 first = w;
-                firstWeight = weight;
-            } else if (second == null || ranksAbove(weight, w, secondWeight, second)) {
+                firstRank = rank;
+                firstScore = score;
+            } else if (second == null || before(rank, score, w, secondRank, secondScore, second)) {
                 second = w;
-                secondWeight = weight;
+                secondRank = rank;
+                secondScore = score;
             }
         }
         set.first = first;
         set.second = second;
     }
 
-    /** Rendezvous order: the higher weight, unsigned; equal weights (improbable) by URL. */
-    private static boolean ranksAbove(long weight, PoolWorker w, long otherWeight, PoolWorker other) {
-        int order = Long.compareUnsigned(weight, otherWeight);
+    /**
+     * The rendezvous order, for {@link #place} and slow start alike: whether
+     * {@code w}, of this rank ({@link Hashing#rendezvous}) and weighted score
+     * ({@link Hashing#weightedRendezvous} when the weights differ, else 0),
+     * comes before {@code other}: the higher score, then the higher rank
+     * (unsigned), then, improbably, the smaller URL.
+     */
+    private static boolean before(long rank, double score, PoolWorker w, long otherRank, double otherScore, PoolWorker other) {
+        int order = Double.compare(score, otherScore);
+        if (order == 0) {
+            order = Long.compareUnsigned(rank, otherRank);
+        }
         return order > 0 || (order == 0 && w.url().compareTo(other.url()) < 0);
     }
 

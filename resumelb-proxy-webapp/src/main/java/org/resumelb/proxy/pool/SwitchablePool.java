@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * their reported résumés and makes it current. Leases taken from the previous
  * pool are still released into it (every {@link PoolWorker} knows its owner);
  * the previous pool is kept, and told of removals, only until its last lease
- * comes back. While that happens the new pool does not see those requests in its
+ * comes back. Weights go over with the workers. While that happens the new pool does not see those requests in its
  * backlogs, which is the price of never blocking {@code acquire} for a switch.
  *
  * <p><b>Concurrency contract.</b> {@link #acquire}, {@link #acquireRoute} and {@link #release} take no
@@ -103,9 +103,9 @@ public final class SwitchablePool implements Pool {
     }
 
     @Override
-    public boolean update(String url, String version, Map<String, Double> skills) {
+    public boolean update(String url, String version, Map<String, Double> skills, double weight) {
         synchronized (membership) {
-            return current.update(url, version, skills);
+            return current.update(url, version, skills, weight);
         }
     }
 
