@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -218,6 +219,43 @@ class AcquireRouteTest {
         assertEquals(0, pool.backlog());
         assertEquals(workers, pool.size());
         pool.snapshot().workers().forEach(w -> assertEquals(0, w.backlog(), w.url()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resume", "round-robin", "least-backlog", "consistent-hash"})
+    void acquireRouteAllocatesNothing(String policy) {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        int workers = 64;
+        Pool pool = new SwitchablePool(policy, PoolSettings.DEFAULTS, 600);
+        String[] routes = new String[workers + 1];
+        String[] classes = new String[workers];
+        for (int w = 0; w < workers; w++) {
+            classes[w] = "site-" + w;
+            classes[w].hashCode(); // String caches it: this measures the pool
+            pool.update(url(w), null, Map.of(classes[w], 2.0));
+            routes[w] = RouteId.of(url(w));
+        }
+        routes[workers] = RouteId.of("http://gone:8080/app"); // a route no worker has: the whole pool is searched
+        Pool.Acquired acquired = new Pool.Acquired();
+        for (int round = 0; round < 2; round++) { // warm up (and let the JIT compile), then measure
+            long tid = Thread.currentThread().getId();
+            long before = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 200_000; i++) {
+                PoolWorker w = pool.acquireRoute(routes[i % routes.length], classes[(i / 7) % workers], acquired);
+                if (w != null) {
+                    pool.release(w);
+                }
+            }
+            long allocated = threads.getThreadAllocatedBytes(tid) - before;
+            if (round == 1) {
+                // Far below one byte per call; the slack covers the counter's own bookkeeping.
+                assertTrue(allocated < 16 * 1024, policy + " allocated " + allocated + " bytes in 200000 calls");
+            }
+        }
+        assertEquals(0, pool.backlog());
     }
 
     @Test
