@@ -72,7 +72,14 @@ public final class ClassifierChange {
 
     /** One run: before the change, after it, and the times of the redeploy. */
     record Result(Case c, String fingerprint, LoadGenerator.Recording before, LoadGenerator.Recording after, long changeNanos,
-                  long resumedNanos, double redeploySeconds, double relearnSeconds, int classesAtEnd) {
+                  long resumedNanos, double redeploySeconds, double relearnSeconds, int classesBefore, List<Integer> classesAfter) {
+
+        /** Classes the load balancer knew at the end of the window ending {@code toSeconds} after the load resumed (-1: not read). */
+        int classesAt(double toSeconds) {
+            int i = (int) Math.round(toSeconds / WINDOW) - 1;
+            return i >= 0 && i < classesAfter.size() ? classesAfter.get(i) : -1;
+        }
+
 
         LoadGenerator.Run steady(double seconds) {
             return before.window(changeNanos - Joining.nanos(seconds), changeNanos);
@@ -144,6 +151,12 @@ public final class ClassifierChange {
 
     private static final Pattern TOTAL_CLASSES = Pattern.compile("\"classes\":\\{\"total\":(\\d+)");
 
+    /** The classes the load balancer knows (its status's {@code classes.total}: those of the workers' résumés and those requested). */
+    static int classesKnown(DemoCluster cluster) {
+        Matcher m = TOTAL_CLASSES.matcher(cluster.status("classes=0"));
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
     static Result run(HttpClient client, Path wars, Case c, String fingerprint, double warmup, double steady, double after, double heartbeat)
             throws Exception {
         DemoOptions d = new DemoOptions(WORKERS, SITES, 500, 10, 10_000, 10_000, 1.0, CLIENTS, Duration.ofSeconds(1), Duration.ofSeconds(1),
@@ -160,18 +173,22 @@ public final class ClassifierChange {
             LoadGenerator.Session first = gen.closedLoop(1, limit);
             Joining.sleepUntil(first.startNanos() + Joining.nanos(warmup + steady));
             LoadGenerator.Recording before = first.stop();
+            int classesBefore = classesKnown(cluster);
             long change = System.nanoTime();
             cluster.restartProxy(b);
             long restarted = System.nanoTime();
             cluster.awaitWorkers(Math.round(heartbeat * 3000) + 30_000);
             long listed = System.nanoTime();
             LoadGenerator.Session second = gen.closedLoop(2, limit);
-            Joining.sleepUntil(second.startNanos() + Joining.nanos(after));
+            List<Integer> classesAfter = new ArrayList<>();
+            for (double to = WINDOW; to < after + WINDOW - 1e-9; to += WINDOW) {
+                Joining.sleepUntil(second.startNanos() + Joining.nanos(Math.min(to, after)));
+                classesAfter.add(classesKnown(cluster));
+            }
             LoadGenerator.Recording afterRec = second.stop();
-            Matcher m = TOTAL_CLASSES.matcher(cluster.status("classes=0"));
-            int classes = m.find() ? Integer.parseInt(m.group(1)) : -1;
+            int classes = classesAfter.get(classesAfter.size() - 1);
             Result r = new Result(c, fingerprint, before, afterRec, change, second.startNanos(), (restarted - change) / 1e9, (listed - restarted) / 1e9,
-                    classes);
+                    classesBefore, classesAfter);
             LoadGenerator.Run s = r.steady(steady);
             LoadGenerator.Run x = r.afterWindow(0, after);
             System.out.printf(Locale.ROOT, "   steady %.0f req/s, hit %.1f%%; redeploy %.1f s, workers back %.1f s later; after: %.0f req/s, hit %.1f%%,"
@@ -187,8 +204,8 @@ public final class ClassifierChange {
         t.append("| s |");
         StringBuilder rule = new StringBuilder("|---:|");
         for (String fp : byFingerprint.keySet()) {
-            t.append(" fingerprint ").append(fp).append(": hit rate | req/s | p99 ms |");
-            rule.append("---:|---:|---:|");
+            t.append(" fingerprint ").append(fp).append(": hit rate | req/s | p99 ms | classes known |");
+            rule.append("---:|---:|---:|---:|");
         }
         if (control != null) {
             t.append(" same classifier: hit rate | req/s |");
@@ -207,13 +224,16 @@ public final class ClassifierChange {
                 Result r = columns.get(i);
                 LoadGenerator.Run w = f < 0 ? r.beforeWindow(f, to) : r.afterWindow(f, to);
                 boolean isControl = control != null && i == columns.size() - 1;
+                int classes = f < 0 ? (to == 0 ? r.classesBefore() : -1) : r.classesAt(to);
                 t.append(isControl ? String.format(Locale.ROOT, " %.1f%% | %.0f |", 100 * w.hitRate(), w.requestsPerSecond())
-                        : String.format(Locale.ROOT, " %.1f%% | %.0f | %.1f |", 100 * w.hitRate(), w.requestsPerSecond(), Joining.p99(w)));
+                        : String.format(Locale.ROOT, " %.1f%% | %.0f | %.1f | %s |", 100 * w.hitRate(), w.requestsPerSecond(), Joining.p99(w),
+                        classes < 0 ? "" : Integer.toString(classes)));
             }
             t.append('\n');
         }
         t.append("\nRows \"before\" are seconds before the redeploy; the others seconds after the load resumed (every worker back in the new"
-                + " load balancer's pool).\n");
+                + " load balancer's pool). \"classes known\": the load balancer's status (classes of the workers' résumés and classes requested)"
+                + " at the end of the window.\n");
         return t.toString();
     }
 
@@ -246,7 +266,8 @@ public final class ClassifierChange {
                     back == null ? "not back" : String.format(Locale.ROOT, "%.0f", back),
                     back == null ? "–" : String.format(Locale.ROOT, "%.0f", back + gap),
                     back == null ? "–" : String.format(Locale.ROOT, "%.1f", back / heartbeat),
-                    100 * first.hitRate(), 100 * whole.hitRate(), whole.requestsPerSecond(), whole.errors(), r.classesAtEnd(),
+                    100 * first.hitRate(), 100 * whole.hitRate(), whole.requestsPerSecond(), whole.errors(),
+                    r.classesAfter().get(r.classesAfter().size() - 1),
                     back != null && back <= 2 * heartbeat ? "**met**" : "missed"));
         }
         t.append("\n\"back within 5 points\" is the end of the first 5 s window whose hit rate is at most 5 points below the steady hit rate (the"

@@ -243,8 +243,8 @@ public final class Joining {
             t.append(String.format(Locale.ROOT, "| %.0f–%.0f | %s | %s | %.1f%% | %.0f | %.1f | %.1f%% | %.0f | %.1f |%n",
                     from, to,
                     after ? String.format(Locale.ROOT, "%.1f%%", 100 * w.share(with.newWorker())) : "–",
-                    after ? String.format(Locale.ROOT, "%.1f%%", 100 * with.rec().hitRateOf(with.newWorker(),
-                            with.eventNanos() + nanos(from), with.eventNanos() + nanos(to))) : "–",
+                    after && w.byWorker().containsKey(with.newWorker()) ? String.format(Locale.ROOT, "%.1f%%", 100 * with.rec().hitRateOf(
+                            with.newWorker(), with.eventNanos() + nanos(from), with.eventNanos() + nanos(to))) : "–",
                     100 * w.hitRate(), w.requestsPerSecond(), p99(w), 100 * n.hitRate(), n.requestsPerSecond(), p99(n)));
         }
         return t.toString();
