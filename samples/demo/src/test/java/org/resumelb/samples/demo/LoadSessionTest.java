@@ -94,10 +94,13 @@ class LoadSessionTest {
     @Test
     void aClosedLoopSessionKeepsItsUsersBusyUntilStopped() throws Exception {
         LoadGenerator.Session session = load().closedLoop(11, Duration.ofSeconds(30));
-        Thread.sleep(1_000);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (session.completed() < 50 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         LoadGenerator.Recording r = session.stop();
         int n = r.samples().size();
-        assertTrue(n > 20, "requests: " + n);
+        assertTrue(n >= 50, "requests: " + n);
         assertTrue(r.maxOutstanding() <= O.concurrency(), "outstanding " + r.maxOutstanding());
         assertEquals(n, r.window(session.startNanos(), Long.MAX_VALUE).requests());
         assertEquals(0, r.window(session.startNanos(), Long.MAX_VALUE).errors());
