@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,11 +23,11 @@ import org.resumelb.samples.demo.Zipf;
  * 125); 10,000 objects cached per worker; 32 closed-loop clients. Two regimes:
  * 10 ms per miss (database-bound) and 1 ms (CPU-bound on 2 cores), each with
  * Zipf popularity alone and with one hot site taking 30% of requests. Every
- * policy starts cold, warms up, then is measured. Finally, how long a worker
- * that joins a warm résumé pool takes to get its fair share.
+ * policy starts cold, warms up, then is measured. (A worker joining a warm
+ * pool is measured by {@link Joining}.)
  *
  * <p>Flags: {@code --warmup S --duration S --regimes 10000,1000 --hot 0,0.3
- * --policies ... --join true|false}.
+ * --policies ...}.
  */
 public final class Locality {
 
@@ -43,7 +42,6 @@ public final class Locality {
         List<Long> regimes = List.of(flags.getOrDefault("regimes", "10000,1000").split(",")).stream().map(Long::parseLong).toList();
         List<Double> hots = List.of(flags.getOrDefault("hot", "0,0.3").split(",")).stream().map(Double::parseDouble).toList();
         List<String> policies = List.of(flags.getOrDefault("policies", "round-robin,least-backlog,consistent-hash,resume").split(","));
-        boolean join = Boolean.parseBoolean(flags.getOrDefault("join", "true"));
         Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
         Path out = Path.of(System.getProperty("bench.out", "benchmarks/target"));
 
@@ -69,11 +67,6 @@ public final class Locality {
                     md.append(table(regime, rows));
                     System.out.print(table(regime, rows));
                 }
-            }
-            if (join) {
-                String joinReport = join(client, wars, warmup);
-                md.append(joinReport);
-                System.out.print(joinReport);
             }
         } finally {
             client.stop();
@@ -115,43 +108,6 @@ public final class Locality {
                     base == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.requestsPerSecond() / base.run().requestsPerSecond()),
                     base == null || base.run().loadsPerRequest() == 0 ? "-" : String.format(Locale.ROOT, "%.3fx", r.loadsPerRequest() / base.run().loadsPerRequest()),
                     r.errors()));
-        }
-        return t.toString();
-    }
-
-    /**
-     * A worker joins a warm pool of 7 (résumé policy, 10 ms per miss): its share
-     * of requests, second by second, until it reaches 80% of the fair share (1/8).
-     */
-    static String join(HttpClient client, Path wars, double warmup) throws Exception {
-        DemoOptions o = new DemoOptions(7, 400, 500, 10, 10_000, 10_000, 1.0, 32, Duration.ofSeconds(1), Duration.ofSeconds(1), List.of("resume"));
-        StringBuilder t = new StringBuilder("\n### A worker joins a warm pool (résumé policy, 7 -> 8 workers, 10 ms per miss, 32 clients)\n\n");
-        try (DemoCluster cluster = new DemoCluster(wars, "resume", o)) {
-            cluster.awaitWorkers(30_000);
-            LoadGenerator load = new LoadGenerator(client, cluster.proxyUrl(), new Zipf(o.sites(), o.zipf()), o.concurrency());
-            load.run(Duration.ofMillis(Math.round(warmup * 1000)), Long.MAX_VALUE, 1);
-            String name = cluster.addWorker();
-            long joinedAt = System.nanoTime();
-            cluster.awaitWorkers(30_000);
-            double fair = 1.0 / 8;
-            Double reachedAt = null;
-            Map<Integer, Double> shares = new LinkedHashMap<>();
-            for (int second = 1; second <= 60; second++) {
-                LoadGenerator.Run slice = load.run(Duration.ofSeconds(1), Long.MAX_VALUE, 100 + second);
-                double share = slice.requests() == 0 ? 0 : slice.byWorker().getOrDefault(name, 0L) / (double) slice.requests();
-                shares.put(second, share);
-                if (reachedAt == null && share >= 0.8 * fair) {
-                    reachedAt = (System.nanoTime() - joinedAt) / 1e9;
-                }
-                if (reachedAt != null && second >= 10) {
-                    break;
-                }
-            }
-            t.append("| seconds after joining | new worker's share of requests |\n|---:|---:|\n");
-            shares.forEach((s, share) -> t.append(String.format(Locale.ROOT, "| %d | %.1f%% |%n", s, 100 * share)));
-            t.append(reachedAt == null
-                    ? "\nThe new worker did not reach 80% of its fair share (12.5%) within 60 s.\n"
-                    : String.format(Locale.ROOT, "%nThe new worker reached 80%% of its fair share (12.5%%) %.1f s after it was started.%n", reachedAt));
         }
         return t.toString();
     }

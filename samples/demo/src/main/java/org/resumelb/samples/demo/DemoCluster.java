@@ -24,7 +24,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * One load balancer and its workers in this JVM: each an embedded Jetty
  * server on a loopback ephemeral port deploying the real WAR file, configured
- * only through context-params, as a deployer would.
+ * only through context-params, as a deployer would. The load balancer can be
+ * redeployed with other settings on the same port ({@link #restartProxy}) while
+ * the workers keep running and pushing to it.
+ *
+ * <p>Thread-safe: starting workers and restarting the load balancer are
+ * serialised on this object; the URLs and status reads may be called from any
+ * thread.
  */
 public final class DemoCluster implements AutoCloseable {
 
@@ -32,16 +38,34 @@ public final class DemoCluster implements AutoCloseable {
 
     private static final Pattern LIVE_STATE = Pattern.compile("\"state\"\\s*:\\s*\"(?:active|standby)\"");
 
-    private final Server proxy;
+    private volatile Server proxy;
     /** Reads the load balancer's status (its own threads, not named {@code proxy-}: not counted by {@link #proxyCpuNanos}). */
     private final HttpClient status = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Server> workers = new ArrayList<>();
     private final List<String> workerUrls = new ArrayList<>();
+    /** Workers that push to the load balancer (not those of {@link #addDetachedWorker}). */
+    private volatile int joiningWorkers;
+    private final Path proxyWar;
     private final Path workerWar;
     private final DemoOptions options;
+    private final Map<String, String> baseProxyParams;
+    private final Map<String, String> workerSettings;
+    private final int proxyPort;
     private final String lb;
 
     public DemoCluster(Path wars, String policy, DemoOptions o) throws Exception {
+        this(wars, policy, o, Map.of(), Map.of());
+    }
+
+    /**
+     * @param proxySettings more context-params of the load balancer (any of its
+     *     settings, e.g. {@code classifier}), over the demo's own ({@code secret},
+     *     {@code policy}, {@code queueTimeout} 5s)
+     * @param workerSettings more context-params of every worker (filter settings
+     *     such as {@code heartbeat}), over the demo's own
+     */
+    public DemoCluster(Path wars, String policy, DemoOptions o, Map<String, String> proxySettings,
+                       Map<String, String> workerSettings) throws Exception {
         Path proxyWar = wars.resolve("resumelb-proxy-webapp.war");
         Path workerWar = wars.resolve("newsroom-worker.war");
         for (Path war : List.of(proxyWar, workerWar)) {
@@ -49,34 +73,74 @@ public final class DemoCluster implements AutoCloseable {
                 throw new IllegalStateException("missing " + war + ": build with the README's demo command");
             }
         }
-        proxy = server("proxy", 200);
-        ServerConnector proxyConnector = (ServerConnector) proxy.getConnectors()[0];
-        proxyConnector.open();
-        proxy.setHandler(webapp(proxyWar, Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s")));
-        proxy.start();
-        this.lb = "http://127.0.0.1:" + proxyConnector.getLocalPort();
+        this.proxyWar = proxyWar;
+        this.baseProxyParams = Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s");
+        proxy = startProxy(0, proxySettings);
+        this.proxyPort = ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
+        this.lb = "http://127.0.0.1:" + proxyPort;
         this.workerWar = workerWar;
+        this.workerSettings = Map.copyOf(workerSettings);
         this.options = o;
         for (int i = 0; i < o.workers(); i++) {
             addWorker();
         }
     }
 
+    private Server startProxy(int port, Map<String, String> settings) throws Exception {
+        Server server = server("proxy", 200, port);
+        ((ServerConnector) server.getConnectors()[0]).open();
+        Map<String, String> params = new java.util.HashMap<>(baseProxyParams);
+        params.putAll(settings);
+        server.setHandler(webapp(proxyWar, params));
+        server.start();
+        return server;
+    }
+
+    /**
+     * Redeploys the load balancer: stops it and starts a fresh one (a new
+     * Jetty server and a fresh proxy WAR, knowing no worker) on the same port,
+     * with the demo's settings and {@code settings} (those given to the
+     * constructor are not kept). The workers keep running; they are back in
+     * its pool when they next push (see {@link #awaitWorkers}).
+     */
+    public synchronized void restartProxy(Map<String, String> settings) throws Exception {
+        proxy.stop();
+        proxy = startProxy(proxyPort, settings);
+    }
+
     /** Starts one more worker (cold cache) that joins the load balancer; returns its name. */
     public synchronized String addWorker() throws Exception {
+        String name = startWorker(lb);
+        joiningWorkers++;
+        return name;
+    }
+
+    /**
+     * Starts one more worker exactly like {@link #addWorker} but with no load
+     * balancer to push to ({@code lb} blank), so it never joins: the cost of
+     * deploying a worker in this JVM without its effect on the pool, for a
+     * control run beside a join.
+     */
+    public synchronized String addDetachedWorker() throws Exception {
+        return startWorker("");
+    }
+
+    private String startWorker(String lbUrl) throws Exception {
         String name = "worker" + (workers.size() + 1);
         Server worker = server(name, 64);
         ServerConnector c = (ServerConnector) worker.getConnectors()[0];
         c.open();
         String url = "http://127.0.0.1:" + c.getLocalPort();
         DemoOptions o = options;
-        worker.setHandler(webapp(workerWar, Map.of(
-                "lb", lb, "workerUrl", url, "secret", SECRET,
+        Map<String, String> params = new java.util.HashMap<>(workerSettings);
+        params.putAll(Map.of(
+                "lb", lbUrl, "workerUrl", url, "secret", SECRET,
                 "newsroom.worker", name,
                 "newsroom.objectsPerSite", Integer.toString(o.objectsPerSite()),
                 "newsroom.objectsPerRequest", Integer.toString(o.objectsPerRequest()),
                 "newsroom.cacheObjects", Long.toString(o.cacheObjects()),
-                "newsroom.missMicros", Long.toString(o.missMicros()))));
+                "newsroom.missMicros", Long.toString(o.missMicros())));
+        worker.setHandler(webapp(workerWar, params));
         worker.start();
         workers.add(worker);
         workerUrls.add(url);
@@ -108,6 +172,10 @@ public final class DemoCluster implements AutoCloseable {
      * are named {@code <name>-…} (see {@link #cpuNanos}).
      */
     public static Server server(String name, int maxThreads) {
+        return server(name, maxThreads, 0);
+    }
+
+    private static Server server(String name, int maxThreads, int port) {
         QueuedThreadPool threads = new QueuedThreadPool(maxThreads);
         threads.setName(name);
         // Idle threads stay (10 min) so that per-thread CPU time is not lost mid-measurement.
@@ -115,7 +183,7 @@ public final class DemoCluster implements AutoCloseable {
         Server server = new Server(threads);
         ServerConnector connector = new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
         connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
         server.setStopTimeout(2_000);
@@ -134,7 +202,7 @@ public final class DemoCluster implements AutoCloseable {
     }
 
     public String proxyUrl() {
-        return "http://127.0.0.1:" + ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
+        return lb;
     }
 
     public List<String> workerUrls() {
@@ -153,7 +221,12 @@ public final class DemoCluster implements AutoCloseable {
      * the class list anyway).
      */
     public int workersKnown() {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(lb + "/_resumelb/status?classes=0"))
+        return (int) LIVE_STATE.matcher(status("classes=0")).results().count();
+    }
+
+    /** The load balancer's status ({@code GET /_resumelb/status?<query>}) as JSON text. */
+    public String status(String query) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(lb + "/_resumelb/status?" + query))
                 .timeout(Duration.ofSeconds(10)).GET().build();
         HttpResponse<String> response;
         try {
@@ -167,22 +240,22 @@ public final class DemoCluster implements AutoCloseable {
         if (response.statusCode() != 200) {
             throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
         }
-        return (int) LIVE_STATE.matcher(response.body()).results().count();
+        return response.body();
     }
 
-    /** Waits (at most {@code millis}) until every worker has joined the pool. */
+    /** Waits (at most {@code millis}) until every worker that pushes to the load balancer is in its pool. */
     public void awaitWorkers(long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
-        while (workersKnown() < workers.size()) {
+        while (workersKnown() < joiningWorkers) {
             if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("only " + workersKnown() + " of " + workers.size() + " workers joined the load balancer");
+                throw new IllegalStateException("only " + workersKnown() + " of " + joiningWorkers + " workers joined the load balancer");
             }
             Thread.sleep(50);
         }
     }
 
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
         for (Server w : workers) {
             w.stop();
         }
