@@ -126,9 +126,8 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
         AddressList resumeAllow = s.parsed("resumeAllow", "", AddressList::parse,
                 "a comma-separated list of IP addresses and CIDR blocks (10.0.0.0/8, 2001:db8::/32), or * for everyone;"
                         + " loopback and the load balancers are always allowed");
-        double weight = s.parsed("weight", "1", WorkerSettings::weight, "a number from " + Resume.MIN_WEIGHT + " to "
-                + Resume.MAX_WEIGHT + ", or " + PROCESSORS + " (the processors available to this JVM, now "
-                + Runtime.getRuntime().availableProcessors() + ")");
+        double weight = s.parsed("weight", "1", WorkerSettings::weight, Resume.WEIGHTS + ", or " + PROCESSORS
+                + " (the processors available to this JVM, now " + Runtime.getRuntime().availableProcessors() + ")");
         return new WorkerSettings(lbs, workerUrl, secret, insecure, history, maxSkillAge, maxClasses,
                 resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger,
                 prefix, trustedLbs, resumeAllow, weight, s.inForce(), s.unknownSettings(SettingNames.FILTER));

@@ -82,10 +82,7 @@ public final class ResumePublisher implements AutoCloseable {
             Objects.requireNonNull(heartbeat, "heartbeat");
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(maxBackoff, "maxBackoff");
-            if (!Resume.validWeight(weight)) {
-                throw new IllegalArgumentException("weight " + weight + " is not a number from " + Resume.MIN_WEIGHT
-                        + " to " + Resume.MAX_WEIGHT);
-            }
+            Resume.checkWeight(weight);
         }
 
         /** With the weight {@link Resume#DEFAULT_WEIGHT}. */

@@ -33,12 +33,12 @@ public record Resume(String worker, String id, String version, long seq, long se
     public static final double MIN_WEIGHT = 0.01;
     /** The largest weight a résumé may carry. */
     public static final double MAX_WEIGHT = 1000.0;
+    /** The weights a résumé may carry, in the words of an error message. */
+    public static final String WEIGHTS = "a number from " + MIN_WEIGHT + " to " + MAX_WEIGHT;
 
     public Resume {
         Objects.requireNonNull(skills, "skills");
-        if (!validWeight(weight)) {
-            throw new IllegalArgumentException("weight " + weight + " is not a number from " + MIN_WEIGHT + " to " + MAX_WEIGHT);
-        }
+        checkWeight(weight);
         skills = Map.copyOf(skills);
     }
 
@@ -67,5 +67,17 @@ public record Resume(String worker, String id, String version, long seq, long se
     /** Whether {@code weight} is one a résumé may carry: from {@link #MIN_WEIGHT} to {@link #MAX_WEIGHT} (NaN is not). */
     public static boolean validWeight(double weight) {
         return weight >= MIN_WEIGHT && weight <= MAX_WEIGHT;
+    }
+
+    /**
+     * Returns {@code weight} when a résumé may carry it ({@link #validWeight}).
+     *
+     * @throws IllegalArgumentException naming the weight and {@link #WEIGHTS} otherwise
+     */
+    public static double checkWeight(double weight) {
+        if (!validWeight(weight)) {
+            throw new IllegalArgumentException("weight " + weight + " is not " + WEIGHTS);
+        }
+        return weight;
     }
 }

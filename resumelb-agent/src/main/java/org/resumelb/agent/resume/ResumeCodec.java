@@ -201,7 +201,7 @@ public final class ResumeCodec {
         }
         double w = p.getDoubleValue();
         if (!Resume.validWeight(w)) {
-            throw invalid("weight: " + p.getText() + " is not a number from " + Resume.MIN_WEIGHT + " to " + Resume.MAX_WEIGHT);
+            throw invalid("weight: " + p.getText() + " is not " + Resume.WEIGHTS);
         }
         return w;
     }

@@ -162,7 +162,7 @@ public final class Readmission implements AutoCloseable {
         return h != null && h.joining();
     }
 
-    /** The workers held until they answer, each with why its last probe failed ("" before the first answer). */
+    /** The workers held until they answer, each with why its last probe failed ("" before the first failure). */
     public Map<String, String> problems() {
         Map<String, String> problems = new java.util.TreeMap<>();
         held.forEach((url, h) -> problems.put(url, h.problem() == null ? "" : h.problem()));

@@ -87,7 +87,7 @@ public final class ResumePool extends AbstractPool {
     /** Requests per worker in one window of a newcomer's recent share of requests. */
     static final int SHARE_WINDOW = 20;
 
-    /** Guarded by lock. Counts joins and departures: a class's cached first worker is stale when it differs. */
+    /** Guarded by lock. Counts joins and departures: a class's cached first two workers are stale when it differs. */
     private int epoch;
     /** Guarded by lock. When the last slow start's hand-over window ends (nanoClock scale); 0: none is running. */
     private long rampEndNanos;
@@ -105,7 +105,7 @@ public final class ResumePool extends AbstractPool {
         SkilledSet set = skilled.get(requestClass);
         double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
         // Backlogs per unit of relative weight (exactly the backlogs when the weights are equal).
-        double minBacklog = lruFirst.meanBacklog.mean() / lruFirst.relativeWeight + 1.0;
+        double minBacklog = load(lruFirst) + 1.0;
         if (set != null) {
             PoolWorker heir = set.heir;
             if (rampEndNanos != 0) {
@@ -114,7 +114,7 @@ public final class ResumePool extends AbstractPool {
                     heir = taker;
                 }
             }
-            if (heir != null && heir.meanBacklog.mean() / heir.relativeWeight - minBacklog <= maxBacklog) {
+            if (heir != null && load(heir) - minBacklog <= maxBacklog) {
                 return heir;
             }
             PoolWorker best = null;
@@ -123,7 +123,7 @@ public final class ResumePool extends AbstractPool {
             double[] scores = set.scores;
             for (int i = 0; i < workers.length; i++) {
                 PoolWorker w = workers[i];
-                if (w.meanBacklog.mean() / w.relativeWeight - minBacklog > maxBacklog) {
+                if (load(w) - minBacklog > maxBacklog) {
                     continue;
                 }
                 double score = scores[i] * w.relativeWeight;
@@ -160,6 +160,14 @@ public final class ResumePool extends AbstractPool {
     }
 
     /**
+     * Lock held. The worker's mean backlog per unit of relative weight, which
+     * "too busy" compares (its mean backlog when the weights are all equal).
+     */
+    private static double load(PoolWorker w) {
+        return w.meanBacklog.mean() / w.relativeWeight;
+    }
+
+    /**
      * Lock held. Where a class goes when none of its skilled workers may take
      * it: of the workers not skilled at it whose mean backlog per unit of weight
      * is at most {@code busyAbove}, the one first in the class's rendezvous
@@ -175,7 +183,7 @@ public final class ResumePool extends AbstractPool {
         long chosenRank = 0;
         double chosenScore = 0;
         for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-            if (w.meanBacklog.mean() / w.relativeWeight > busyAbove || (set != null && set.contains(w))) {
+            if (load(w) > busyAbove || (set != null && set.contains(w))) {
                 continue;
             }
             long rank = Hashing.rendezvous(classHash, w.urlHash);
@@ -196,7 +204,7 @@ public final class ResumePool extends AbstractPool {
      * first (or second) for it in rendezvous order over all workers (see
      * {@link #mayTake}). If so that worker becomes the class's heir, in place of
      * any earlier one (learning the class at the unskilled score if it lacked
-     * it), and is returned; otherwise null. The class's first worker is computed once per
+     * it), and is returned; otherwise null. The class's first two workers are computed once per
      * class and membership change ({@code epoch}); the rest allocates nothing.
      */
     private PoolWorker handOver(String requestClass, SkilledSet set, double busyAbove) {
@@ -236,7 +244,7 @@ public final class ResumePool extends AbstractPool {
      * fair share. Allocation-free.
      */
     private boolean mayTake(PoolWorker w, long classHash, long now, double busyAbove, boolean second) {
-        if (!w.ramping || w.meanBacklog.mean() / w.relativeWeight > busyAbove) {
+        if (!w.ramping || load(w) > busyAbove) {
             return false;
         }
         long age = now - w.rampStartNanos;
@@ -286,9 +294,9 @@ public final class ResumePool extends AbstractPool {
     }
 
     /**
-     * Lock held. Caches in the set the workers of the highest and second
-     * highest rendezvous weight for its class among all workers (ties by URL;
-     * no second in a pool of one).
+     * Lock held. Caches in the set the first and second workers in its
+     * class's rendezvous order ({@link #before}) among all workers (no second
+     * in a pool of one).
      */
     private void rankFirstTwo(SkilledSet set) {
         PoolWorker first = null;
@@ -461,8 +469,8 @@ public final class ResumePool extends AbstractPool {
         /** The worker that took the class over in its slow start, preferred while not too busy; or null. */
         final PoolWorker heir;
 
-        // A cache, guarded by the pool's lock: the class's first worker in rendezvous order among all
-        // workers, valid while firstEpoch is the pool's epoch.
+        // A cache, guarded by the pool's lock: the class's first two workers in rendezvous order among
+        // all workers, valid while firstEpoch is the pool's epoch.
         int firstEpoch = -1;
         long classHash;
         PoolWorker first;

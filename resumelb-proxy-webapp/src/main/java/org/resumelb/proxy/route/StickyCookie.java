@@ -102,18 +102,8 @@ public final class StickyCookie {
         if (cookieHeader == null) {
             return null;
         }
-        for (int start = 0, n = cookieHeader.length(); start < n; ) {
-            int end = cookieHeader.indexOf(';', start);
-            if (end < 0) {
-                end = n;
-            }
-            int route = routeIn(cookieHeader, start, end);
-            if (route >= 0) {
-                return cookieHeader.substring(route, route + RouteId.LENGTH);
-            }
-            start = end + 1;
-        }
-        return null;
+        int route = nextRoute(cookieHeader, 0);
+        return route < 0 ? null : cookieHeader.substring(route, route + RouteId.LENGTH);
     }
 
     /**
@@ -127,20 +117,14 @@ public final class StickyCookie {
         }
         StringBuilder stripped = null;
         int copied = 0;
-        for (int start = 0, n = cookieHeader.length(); start < n; ) {
-            int end = cookieHeader.indexOf(';', start);
-            if (end < 0) {
-                end = n;
+        for (int route = nextRoute(cookieHeader, 0); route >= 0; ) {
+            if (stripped == null) {
+                stripped = new StringBuilder(cookieHeader.length());
             }
-            int route = routeIn(cookieHeader, start, end);
-            if (route >= 0) {
-                if (stripped == null) {
-                    stripped = new StringBuilder(cookieHeader.length());
-                }
-                stripped.append(cookieHeader, copied, route - 1); // up to the dot
-                copied = route + RouteId.LENGTH;
-            }
-            start = end + 1;
+            stripped.append(cookieHeader, copied, route - 1); // up to the dot
+            copied = route + RouteId.LENGTH;
+            int next = cookieHeader.indexOf(';', copied); // the end of this pair
+            route = next < 0 ? -1 : nextRoute(cookieHeader, next + 1);
         }
         return stripped == null ? cookieHeader : stripped.append(cookieHeader, copied, cookieHeader.length()).toString();
     }
@@ -165,7 +149,7 @@ public final class StickyCookie {
             return setCookie;
         }
         int valueEnd = trimEnd(setCookie, value, end);
-        if (valueEnd - value >= 2 && setCookie.charAt(value) == '"' && setCookie.charAt(valueEnd - 1) == '"') {
+        if (quoted(setCookie, value, valueEnd)) {
             value++;
             valueEnd--; // the suffix goes inside the quotes
         }
@@ -174,6 +158,27 @@ public final class StickyCookie {
         }
         return new StringBuilder(setCookie.length() + 1 + route.length())
                 .append(setCookie, 0, valueEnd).append('.').append(route).append(setCookie, valueEnd, setCookie.length()).toString();
+    }
+
+    /**
+     * Where the route suffix starts in the first cookie pair of the header,
+     * from the pair that starts at {@code from} (0, or just after a {@code ;})
+     * on, that is this cookie with a route suffix ({@link #routeIn}); -1 when
+     * there is none.
+     */
+    private int nextRoute(String header, int from) {
+        for (int start = from, n = header.length(); start < n; ) {
+            int end = header.indexOf(';', start);
+            if (end < 0) {
+                end = n;
+            }
+            int route = routeIn(header, start, end);
+            if (route >= 0) {
+                return route;
+            }
+            start = end + 1;
+        }
+        return -1;
     }
 
     /**
@@ -187,7 +192,7 @@ public final class StickyCookie {
             return -1;
         }
         int valueEnd = trimEnd(s, value, end);
-        if (valueEnd - value >= 2 && s.charAt(value) == '"' && s.charAt(valueEnd - 1) == '"') {
+        if (quoted(s, value, valueEnd)) {
             value++;
             valueEnd--;
         }
@@ -212,6 +217,11 @@ public final class StickyCookie {
             return -1;
         }
         return skipSpace(s, i + 1, end);
+    }
+
+    /** Whether the value {@code s[value, valueEnd)} is in double quotes. */
+    private static boolean quoted(String s, int value, int valueEnd) {
+        return valueEnd - value >= 2 && s.charAt(value) == '"' && s.charAt(valueEnd - 1) == '"';
     }
 
     private static int skipSpace(String s, int i, int end) {
