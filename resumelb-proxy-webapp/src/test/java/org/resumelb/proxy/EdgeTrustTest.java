@@ -13,11 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.operations.Admin;
@@ -28,24 +25,7 @@ import org.resumelb.proxy.operations.Admin;
  * trusted proxy the chain is kept; status and admin have separate allow-lists;
  * an admin signature is bound to its path.
  */
-class EdgeTrustTest {
-
-    HttpClient client;
-    Cluster cluster;
-
-    @BeforeEach
-    void start() throws Exception {
-        client = new HttpClient();
-        client.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        client.stop();
-    }
+class EdgeTrustTest extends ClusterClientTest {
 
     ContentResponse get(String path, String... headers) throws Exception {
         Request r = client.newRequest(cluster.proxyUrl() + path).timeout(10, TimeUnit.SECONDS);

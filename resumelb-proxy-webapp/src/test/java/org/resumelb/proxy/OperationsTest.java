@@ -24,32 +24,18 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resumelb.agent.resume.ResumeCodec;
 
 /** Status, dashboard, metrics and admin calls of the proxy as deployed, with real workers. */
-class OperationsTest {
+class OperationsTest extends ClusterClientTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    HttpClient client;
-    Cluster cluster;
 
-    @BeforeEach
-    void start() throws Exception {
-        client = new HttpClient();
+    @Override
+    void configure(HttpClient client) {
         client.setFollowRedirects(false);
-        client.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        client.stop();
     }
 
     ContentResponse get(String path, String from) throws Exception {

@@ -26,33 +26,19 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
 
 /** The proxy with several real workers running the real filter, all on loopback. */
-class ResumeProxyServletTest {
+class ResumeProxyServletTest extends ClusterClientTest {
 
     static final ResumeCodec CODEC = new ResumeCodec(ResumeLimits.DEFAULT);
-    HttpClient client;
-    Cluster cluster;
 
-    @BeforeEach
-    void start() throws Exception {
-        client = new HttpClient();
+    @Override
+    void configure(HttpClient client) {
         client.setMaxConnectionsPerDestination(64);
-        client.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        client.stop();
     }
 
     ContentResponse get(String host, String path) throws Exception {

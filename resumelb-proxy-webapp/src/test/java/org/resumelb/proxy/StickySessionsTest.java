@@ -18,8 +18,6 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpHeader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.Settings;
@@ -32,7 +30,7 @@ import org.resumelb.proxy.pool.RouteId;
  * when the worker is gone the session's requests are served elsewhere and the
  * next {@code Set-Cookie} carries the new route.
  */
-class StickySessionsTest {
+class StickySessionsTest extends ClusterClientTest {
 
     /**
      * A Jetty-style session cookie with every kind of attribute, the Expires date's comma included, written as the
@@ -41,22 +39,9 @@ class StickySessionsTest {
     static final String SET_SESSION = "JSESSIONID=node0abc.node0;Path=/;Expires=Thu, 01 Jan 2037 00:00:00 GMT;Max-Age=3600;HttpOnly;"
             + "SameSite=Lax";
 
-    HttpClient client;
-    Cluster cluster;
-
-    @BeforeEach
-    void start() throws Exception {
-        client = new HttpClient();
+    @Override
+    void configure(HttpClient client) {
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // the test sends the cookies it means to
-        client.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        client.stop();
     }
 
     ContentResponse get(String host, String pathAndQuery, String cookie) throws Exception {

@@ -13,9 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.resume.Resume;
@@ -32,28 +30,15 @@ import org.resumelb.proxy.membership.WorkerDirectory;
  * trusted is ejected on the first request, which is retried elsewhere, with a
  * log line naming the trust store.
  */
-class TlsWorkersTest {
+class TlsWorkersTest extends ClusterClientTest {
 
     static final TestCertificates CERTS = TestCertificates.get();
     static final ObjectMapper JSON = new ObjectMapper();
 
-    HttpClient client;
-    Cluster cluster;
-
     @BeforeEach
     void start() throws Exception {
-        client = new HttpClient();
-        client.start();
         cluster = new Cluster(Map.of("workerTrustStore", CERTS.trustStore.toString(),
                 "workerTrustStorePasswordFile", CERTS.trustStorePasswordFile().toString()));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        client.stop();
     }
 
     ContentResponse get(String host) throws Exception {

@@ -5,24 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
@@ -45,8 +35,8 @@ class ReadmissionTest {
     final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     final Readmission readmission = new Readmission(new WorkerProbe(Duration.ofMillis(500), WorkerTls.jvmDefault()), timer, Duration.ofMinutes(1));
     final AtomicLong seq = new AtomicLong();
-    final List<Server> servers = new ArrayList<>();
-    final int port = freePort();
+    final TestWorkers servers = new TestWorkers();
+    final int port = TestWorkers.freePort();
     final String url = "http://127.0.0.1:" + port;
 
     {
@@ -55,9 +45,7 @@ class ReadmissionTest {
 
     @AfterEach
     void close() throws Exception {
-        for (Server s : servers) {
-            s.stop();
-        }
+        servers.close();
         readmission.close();
         directory.close();
         timer.shutdownNow();
@@ -73,34 +61,11 @@ class ReadmissionTest {
         ServerConnector connector = new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, Response response, org.eclipse.jetty.util.Callback callback) {
-                response.setStatus(status);
-                callback.succeeded();
-                return true;
-            }
-        });
-        server.start();
-        servers.add(server);
+        servers.start(server, connector, status, "http");
     }
 
     void stopServing() throws Exception {
-        for (Server s : servers) {
-            s.stop();
-        }
-        servers.clear();
-    }
-
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 15 s: " + what);
-            }
-            Thread.sleep(10);
-        }
+        servers.close();
     }
 
     @Test
@@ -128,7 +93,7 @@ class ReadmissionTest {
 
         // It answers: its latest résumé is applied without another push.
         serve(200);
-        await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE, "the worker is back");
+        TestWorkers.await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE, "the worker is back");
         assertEquals(1, pool.size());
         assertEquals(0, readmission.waiting());
         assertFalse(directory.probing(url));
@@ -174,39 +139,20 @@ class ReadmissionTest {
         directory.accept(resume(false));
         AtomicInteger joins = new AtomicInteger();
         directory.onJoin(joins::incrementAndGet);
-        int threads = 6;
-        ExecutorService pool6 = Executors.newFixedThreadPool(threads);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int me = t;
-            done.add(pool6.submit(() -> {
-                go.await();
-                for (int i = 0; i < 300; i++) {
-                    if (me % 2 == 0) {
-                        directory.eject(url, "contention test");
-                    } else {
-                        try {
-                            directory.accept(resume(false));
-                        } catch (ResumeException e) {
-                            // Two threads may take sequence numbers in one order and arrive in the other: a replay refusal.
-                        }
-                    }
-                    if (i % 50 == 0) {
-                        Thread.sleep(5);
-                    }
+        TestWorkers.concurrently(6, 300, (me, i) -> {
+            if (me % 2 == 0) {
+                directory.eject(url, "contention test");
+            } else {
+                try {
+                    directory.accept(resume(false));
+                } catch (ResumeException e) {
+                    // Two threads may take sequence numbers in one order and arrive in the other: a replay refusal.
                 }
-                return null;
-            }));
-        }
-        go.countDown();
-        for (Future<?> f : done) {
-            f.get();
-        }
-        pool6.shutdown();
+            }
+        });
         // The last word is a push by a worker that answers: whatever was in flight, it ends in the pool, once.
         directory.accept(resume(false));
-        await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE && readmission.waiting() == 0, "the worker is back");
+        TestWorkers.await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE && readmission.waiting() == 0, "the worker is back");
         Thread.sleep(300); // any probe still in flight completes and must change nothing
         assertEquals(WorkerDirectory.State.ACTIVE, directory.state(url));
         assertEquals(1, pool.size());
@@ -214,14 +160,5 @@ class ReadmissionTest {
         assertFalse(directory.departed().containsKey(url));
         assertTrue(joins.get() >= 1 && joins.get() <= directory.ejections(),
                 "every rejoin followed an ejection: " + joins + " joins, " + directory.ejections() + " ejections");
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -9,21 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.resume.Resume;
@@ -51,7 +43,7 @@ class TlsJoinTest {
     final WorkerTls tls = WorkerTls.load(CERTS.trustStore, CERTS.trustStorePassword.toCharArray());
     final Readmission readmission = new Readmission(new WorkerProbe(Duration.ofSeconds(2), tls), timer, Duration.ofMinutes(1));
     final AtomicLong seq = new AtomicLong();
-    final List<Server> servers = new ArrayList<>();
+    final TestWorkers servers = new TestWorkers();
 
     {
         directory.readmitThrough(readmission);
@@ -59,9 +51,7 @@ class TlsJoinTest {
 
     @AfterEach
     void close() throws Exception {
-        for (Server s : servers) {
-            s.stop();
-        }
+        servers.close();
         readmission.close();
         directory.close();
         timer.shutdownNow();
@@ -73,21 +63,7 @@ class TlsJoinTest {
 
     /** A TLS server on {@code port} (0: any) with the certificate of {@code keyStore}; returns its https URL. */
     String serve(Path keyStore, int port) throws Exception {
-        Server server = new Server();
-        ServerConnector connector = CERTS.tlsConnector(server, keyStore);
-        connector.setPort(port);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, Response response, org.eclipse.jetty.util.Callback callback) {
-                response.setStatus(200);
-                callback.succeeded();
-                return true;
-            }
-        });
-        server.start();
-        servers.add(server);
-        return "https://127.0.0.1:" + connector.getLocalPort();
+        return servers.https(CERTS, keyStore, port);
     }
 
     @Test
@@ -98,18 +74,18 @@ class TlsJoinTest {
     }
 
     private void joinsOnceReached(LogCapture log) throws Exception {
-        int port = ReadmissionTest.freePort();
+        int port = TestWorkers.freePort();
         String url = "https://127.0.0.1:" + port;
         directory.accept(resume(url, false));
         directory.accept(resume(url, false));
         assertEquals(WorkerDirectory.State.JOINING, directory.state(url));
         assertEquals(0, pool.size());
         assertTrue(directory.probing(url));
-        ReadmissionTest.await(() -> !directory.probeProblems().getOrDefault(url, "").isEmpty(), "a failed probe");
+        TestWorkers.await(() -> !directory.probeProblems().getOrDefault(url, "").isEmpty(), "a failed probe");
         assertTrue(directory.probeProblems().get(url).contains("ConnectException"), directory.probeProblems().toString());
 
         serve(CERTS.worker, port);
-        ReadmissionTest.await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE, "the worker joins");
+        TestWorkers.await(() -> directory.state(url) == WorkerDirectory.State.ACTIVE, "the worker joins");
         assertEquals(1, pool.size());
         assertFalse(directory.probing(url));
         assertEquals(seq.get(), directory.live().get(url).seq(), "the latest résumé pushed is the one applied");
@@ -128,10 +104,10 @@ class TlsJoinTest {
                      Duration.ofMillis(300))) {
             WorkerDirectory other = new WorkerDirectory(pool, Duration.ofMinutes(1), Duration.ofMinutes(5), Clock.systemUTC());
             other.readmitThrough(quick);
-            String url = "https://127.0.0.1:" + ReadmissionTest.freePort();
+            String url = "https://127.0.0.1:" + TestWorkers.freePort();
             String warning = "ResumeLB worker " + url + " does not join: java.net.ConnectException";
             other.accept(resume(url, false));
-            ReadmissionTest.await(() -> !log.lines(warning).isEmpty(), "the warning, once refused for 300 ms");
+            TestWorkers.await(() -> !log.lines(warning).isEmpty(), "the warning, once refused for 300 ms");
             for (int i = 0; i < 5; i++) {
                 other.accept(resume(url, false));
                 Thread.sleep(200);
@@ -155,7 +131,7 @@ class TlsJoinTest {
             directory.accept(resume(url, false));
             Thread.sleep(200);
         }
-        ReadmissionTest.await(() -> !directory.probeProblems().getOrDefault(url, "").isEmpty(), "a failed probe");
+        TestWorkers.await(() -> !directory.probeProblems().getOrDefault(url, "").isEmpty(), "a failed probe");
         assertEquals(WorkerDirectory.State.JOINING, directory.state(url));
         assertEquals(0, pool.size());
         assertTrue(directory.probeProblems().get(url).startsWith("TLS handshake failed: certificate not trusted by workerTrustStore"),
@@ -181,9 +157,9 @@ class TlsJoinTest {
     @Test
     void joiningWorkersAreBoundedByMaxWorkers() throws Exception {
         for (int i = 0; i < 3; i++) {
-            directory.accept(resume("https://127.0.0.1:" + ReadmissionTest.freePort(), false));
+            directory.accept(resume("https://127.0.0.1:" + TestWorkers.freePort(), false));
         }
-        String fourth = "https://127.0.0.1:" + ReadmissionTest.freePort();
+        String fourth = "https://127.0.0.1:" + TestWorkers.freePort();
         WorkerDirectory.Full full = assertThrows(WorkerDirectory.Full.class, () -> directory.accept(resume(fourth, false)));
         assertTrue(full.getMessage().contains("maxWorkers=3"), full.getMessage());
         assertEquals(3, readmission.waiting());
@@ -203,42 +179,23 @@ class TlsJoinTest {
                 rogueLive.incrementAndGet();
             }
         });
-        int threads = 6;
-        ExecutorService pool6 = Executors.newFixedThreadPool(threads);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int me = t;
-            done.add(pool6.submit(() -> {
-                go.await();
-                for (int i = 0; i < 200; i++) {
-                    String url = me % 2 == 0 ? good : rogue;
-                    boolean draining = me % 3 == 0 && i % 7 == 0;
-                    try {
-                        directory.accept(resume(url, draining));
-                        if (draining && url.equals(good)) {
-                            goodDrains.incrementAndGet();
-                        }
-                    } catch (ResumeException e) {
-                        // Two threads may take sequence numbers in one order and arrive in the other: a replay refusal.
-                    }
-                    if (i % 50 == 0) {
-                        Thread.sleep(5);
-                    }
+        TestWorkers.concurrently(6, 200, (me, i) -> {
+            String url = me % 2 == 0 ? good : rogue;
+            boolean draining = me % 3 == 0 && i % 7 == 0;
+            try {
+                directory.accept(resume(url, draining));
+                if (draining && url.equals(good)) {
+                    goodDrains.incrementAndGet();
                 }
-                return null;
-            }));
-        }
-        go.countDown();
-        for (Future<?> f : done) {
-            f.get();
-        }
-        pool6.shutdown();
+            } catch (ResumeException e) {
+                // Two threads may take sequence numbers in one order and arrive in the other: a replay refusal.
+            }
+        });
         // The last word of each is a push: the trusted worker ends in the pool, once; the untrusted one never gets there.
         directory.accept(resume(good, false));
         directory.accept(resume(rogue, false));
-        ReadmissionTest.await(() -> directory.state(good) == WorkerDirectory.State.ACTIVE, "the trusted worker joins");
-        ReadmissionTest.await(() -> !directory.probeProblems().getOrDefault(rogue, "").isEmpty(), "the untrusted worker's probe fails");
+        TestWorkers.await(() -> directory.state(good) == WorkerDirectory.State.ACTIVE, "the trusted worker joins");
+        TestWorkers.await(() -> !directory.probeProblems().getOrDefault(rogue, "").isEmpty(), "the untrusted worker's probe fails");
         Thread.sleep(300); // any probe still in flight completes and must change nothing
         assertEquals(WorkerDirectory.State.ACTIVE, directory.state(good));
         assertEquals(WorkerDirectory.State.JOINING, directory.state(rogue));

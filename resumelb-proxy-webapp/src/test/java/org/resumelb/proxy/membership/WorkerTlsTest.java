@@ -12,14 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLHandshakeException;
 
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
@@ -40,13 +36,11 @@ class WorkerTlsTest {
 
     static final TestCertificates CERTS = TestCertificates.get();
 
-    final List<Server> servers = new ArrayList<>();
+    final TestWorkers servers = new TestWorkers();
 
     @AfterEach
     void stop() throws Exception {
-        for (Server s : servers) {
-            s.stop();
-        }
+        servers.close();
     }
 
     static WorkerTls trusted() {
@@ -55,24 +49,7 @@ class WorkerTlsTest {
 
     /** A server answering 200 to everything over TLS with the certificate of {@code keyStore}; returns its https URL. */
     String serve(Path keyStore) throws Exception {
-        Server server = new Server();
-        ServerConnector connector = CERTS.tlsConnector(server, keyStore);
-        return start(server, connector, "https");
-    }
-
-    String start(Server server, ServerConnector connector, String scheme) throws Exception {
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, Response response, org.eclipse.jetty.util.Callback callback) {
-                response.setStatus(200);
-                callback.succeeded();
-                return true;
-            }
-        });
-        server.start();
-        servers.add(server);
-        return scheme + "://127.0.0.1:" + connector.getLocalPort();
+        return servers.https(CERTS, keyStore, 0);
     }
 
     /** What the probe says of {@code url}: null when it answered; a failed TLS handshake is a lasting failure. */
@@ -114,7 +91,7 @@ class WorkerTlsTest {
         Server server = new Server();
         ServerConnector plain = new ServerConnector(server, 1, 1);
         plain.setHost("127.0.0.1");
-        String url = start(server, plain, "https");
+        String url = servers.start(server, plain, 200, "https");
         String problem = problem(trusted(), url);
         assertTrue(problem.startsWith("TLS handshake failed (") && problem.contains("does the worker serve https"), problem);
     }

@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -130,7 +128,7 @@ class AcquireRouteTest {
             long seed = 100 + t;
             requesters.add(new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(seed);
-                ArrayDeque<PoolWorker> leases = new ArrayDeque<>();
+                Contention.Leases leases = new Contention.Leases(pool, acquired, released);
                 try {
                     churning.await();
                     for (int i = 0; i < iterations; i++) {
@@ -155,17 +153,9 @@ class AcquireRouteTest {
                             nulls.incrementAndGet(); // never: the churn takes out one worker of eight at a time
                             continue;
                         }
-                        acquired.incrementAndGet();
-                        leases.add(w);
-                        if (leases.size() > random.nextInt(1, 5)) {
-                            pool.release(leases.poll());
-                            released.incrementAndGet();
-                        }
+                        leases.hold(w, random, 5);
                     }
-                    while (!leases.isEmpty()) {
-                        pool.release(leases.poll());
-                        released.incrementAndGet();
-                    }
+                    leases.releaseAll();
                 } catch (Throwable e) {
                     failures.add(e);
                 }
@@ -182,13 +172,7 @@ class AcquireRouteTest {
                             pool.update(url(i), "1", Map.of("c" + i, 5.0));
                         }
                         case 1 -> pool.update(url(i), "2", Map.of("c" + random.nextInt(40), 1.0 + random.nextInt(9)));
-                        default -> {
-                            PoolSnapshot snap = pool.snapshot();
-                            int sum = snap.workers().stream().mapToInt(PoolSnapshot.WorkerStatus::backlog).sum();
-                            if (sum != snap.backlog() || sum < 0) {
-                                throw new AssertionError("pool backlog " + snap.backlog() + " but its workers sum to " + sum);
-                            }
-                        }
+                        default -> Contention.checkBacklogs(pool);
                     }
                     churning.countDown();
                     if (round % 64 == 0) {
@@ -201,14 +185,7 @@ class AcquireRouteTest {
                 churning.countDown();
             }
         }, "churn");
-        requesters.forEach(Thread::start);
-        churn.start();
-        for (Thread t : requesters) {
-            t.join(TimeUnit.MINUTES.toMillis(2));
-            assertFalse(t.isAlive(), t.getName() + " finished");
-        }
-        done.set(true);
-        churn.join(TimeUnit.MINUTES.toMillis(1));
+        Contention.run(requesters, churn, done);
 
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
         assertEquals(0, nulls.get());

@@ -3,7 +3,6 @@ package org.resumelb.proxy.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -14,7 +13,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,7 +42,6 @@ class PoolContentionTest {
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Set<PoolWorker>> seen = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean requestsDone = new AtomicBoolean();
-        CountDownLatch start = new CountDownLatch(1);
         CountDownLatch churning = new CountDownLatch(1);
         AtomicLong churnRounds = new AtomicLong();
 
@@ -53,7 +50,7 @@ class PoolContentionTest {
             long seed = 1000 + t;
             threads.add(new Thread(() -> {
                 Set<PoolWorker> mine = Collections.newSetFromMap(new IdentityHashMap<>());
-                ArrayDeque<PoolWorker> leases = new ArrayDeque<>();
+                Contention.Leases leases = new Contention.Leases(pool, acquired, released);
                 SplittableRandom random = new SplittableRandom(seed);
                 try {
                     churning.await(); // so the churn overlaps the requests
@@ -63,18 +60,10 @@ class PoolContentionTest {
                             nulls.incrementAndGet(); // never: churn keeps >= 15 workers
                             continue;
                         }
-                        acquired.incrementAndGet();
                         mine.add(w);
-                        leases.add(w);
-                        if (leases.size() > random.nextInt(1, 5)) {
-                            pool.release(leases.poll());
-                            released.incrementAndGet();
-                        }
+                        leases.hold(w, random, 5);
                     }
-                    while (!leases.isEmpty()) {
-                        pool.release(leases.poll());
-                        released.incrementAndGet();
-                    }
+                    leases.releaseAll();
                 } catch (Throwable e) {
                     failures.add(e);
                 } finally {
@@ -85,7 +74,6 @@ class PoolContentionTest {
         Thread churn = new Thread(() -> {
             SplittableRandom random = new SplittableRandom(7);
             try {
-                start.await();
                 // Until the request threads finish (at most a bounded number of rounds):
                 // re-résumé, reset, or remove and re-add one worker at a time, and check
                 // the invariant on snapshots.
@@ -98,14 +86,7 @@ class PoolContentionTest {
                             pool.remove(url(i));
                             pool.update(url(i), "1", resume(random));
                         }
-                        default -> {
-                            PoolSnapshot snap = pool.snapshot();
-                            int sum = snap.workers().stream().mapToInt(w -> w.backlog()).sum();
-                            if (sum != snap.backlog() || snap.backlog() < 0) {
-                                throw new AssertionError("pool backlog " + snap.backlog()
-                                        + " but workers sum to " + sum);
-                            }
-                        }
+                        default -> Contention.checkBacklogs(pool);
                     }
                     churnRounds.incrementAndGet();
                     churning.countDown();
@@ -119,14 +100,7 @@ class PoolContentionTest {
                 churning.countDown(); // never leave the request threads waiting
             }
         }, "churn");
-        threads.forEach(Thread::start);
-        churn.start();
-        start.countDown();
-        for (Thread t : threads) {
-            t.join(TimeUnit.MINUTES.toMillis(2));
-        }
-        requestsDone.set(true);
-        churn.join(TimeUnit.MINUTES.toMillis(1));
+        Contention.run(threads, churn, requestsDone);
 
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
         assertEquals(0, nulls.get(), "acquire returned null while workers existed");

@@ -368,20 +368,12 @@ class WeightedPoolsTest {
             long seed = t;
             threads.add(new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(seed);
-                java.util.ArrayDeque<PoolWorker> leases = new java.util.ArrayDeque<>();
+                Contention.Leases leases = new Contention.Leases(pool, acquired, released);
                 try {
                     for (int i = 0; i < 20_000; i++) {
-                        leases.add(pool.acquire("c" + random.nextInt(30)));
-                        acquired.incrementAndGet();
-                        if (leases.size() > random.nextInt(1, 4)) {
-                            pool.release(leases.poll());
-                            released.incrementAndGet();
-                        }
+                        leases.hold(pool.acquire("c" + random.nextInt(30)), random, 4);
                     }
-                    while (!leases.isEmpty()) {
-                        pool.release(leases.poll());
-                        released.incrementAndGet();
-                    }
+                    leases.releaseAll();
                 } catch (Throwable e) {
                     failures.add(e);
                 }
@@ -401,13 +393,7 @@ class WeightedPoolsTest {
                 failures.add(e);
             }
         }, "churn");
-        threads.forEach(Thread::start);
-        churn.start();
-        for (Thread t : threads) {
-            t.join(TimeUnit.MINUTES.toMillis(2));
-        }
-        done.set(true);
-        churn.join(TimeUnit.MINUTES.toMillis(1));
+        Contention.run(threads, churn, done);
         assertTrue(failures.isEmpty(), () -> "failures: " + failures);
         assertEquals(4 * 20_000L, acquired.get());
         assertEquals(acquired.get(), released.get());

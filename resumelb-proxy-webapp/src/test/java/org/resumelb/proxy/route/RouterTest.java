@@ -56,27 +56,7 @@ class RouterTest {
     }
 
     static RequestView get(String host) {
-        return new RequestView() {
-            public String method() {
-                return "GET";
-            }
-
-            public String host() {
-                return host;
-            }
-
-            public String path() {
-                return "/";
-            }
-
-            public String query() {
-                return null;
-            }
-
-            public String header(String name) {
-                return null;
-            }
-        };
+        return Requests.get(host, null);
     }
 
     @Test

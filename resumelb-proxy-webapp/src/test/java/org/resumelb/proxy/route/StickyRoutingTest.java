@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.resumelb.agent.classify.RequestClasses;
-import org.resumelb.agent.classify.RequestView;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
@@ -66,42 +65,18 @@ class StickyRoutingTest {
         return "theme=dark; JSESSIONID=node0abc.node0." + RouteId.of(url);
     }
 
-    static RequestView get(String host, String cookie) {
-        return new RequestView() {
-            public String method() {
-                return "GET";
-            }
-
-            public String host() {
-                return host;
-            }
-
-            public String path() {
-                return "/";
-            }
-
-            public String query() {
-                return null;
-            }
-
-            public String header(String name) {
-                return name.equalsIgnoreCase("Cookie") ? cookie : null;
-            }
-        };
-    }
-
     @Test
     void aSessionsRequestsGoToItsWorkerWhateverTheirClass() {
         WORKERS.forEach(u -> join(directory, u, Map.of()));
         for (int i = 0; i < 60; i++) {
-            Lease lease = router.route(get("site-" + i + ".example", session("http://w2")));
+            Lease lease = router.route(Requests.get("site-" + i + ".example", session("http://w2")));
             assertEquals("http://w2", lease.worker().url());
             assertEquals("site-" + i + ".example", lease.requestClass(), "sent under its own class");
             lease.success();
         }
         Set<String> others = new HashSet<>();
         for (int i = 0; i < 6; i++) {
-            Lease lease = router.route(get("site-" + i + ".example", i % 2 == 0 ? null : "theme=dark"));
+            Lease lease = router.route(Requests.get("site-" + i + ".example", i % 2 == 0 ? null : "theme=dark"));
             others.add(lease.worker().url());
             lease.success();
         }
@@ -117,7 +92,7 @@ class StickyRoutingTest {
         assertTrue(directory.eject("http://w2", "test"));
         Set<String> served = new HashSet<>();
         for (int i = 0; i < 6; i++) {
-            Lease lease = router.route(get("site.example", session("http://w2")));
+            Lease lease = router.route(Requests.get("site.example", session("http://w2")));
             served.add(lease.worker().url());
             lease.success();
         }
@@ -125,7 +100,7 @@ class StickyRoutingTest {
         assertEquals(6, metrics.stickyMoved());
         assertEquals(0, metrics.stickyHits());
         join(directory, "http://w2", Map.of());
-        Lease back = router.route(get("site.example", session("http://w2")));
+        Lease back = router.route(Requests.get("site.example", session("http://w2")));
         assertEquals("http://w2", back.worker().url(), "the route holds again once the worker is back in the pool");
         back.success();
         assertEquals(1, metrics.stickyHits());
@@ -136,7 +111,7 @@ class StickyRoutingTest {
         WORKERS.forEach(u -> join(directory, u, Map.of()));
         Set<String> served = new HashSet<>();
         for (String cookie : List.of("JSESSIONID=abc.garbage", "JSESSIONID=abc", "JSESSIONID=abc.http://w2", "JSESSIONID=abc.w2")) {
-            Lease lease = router.route(get("site.example", cookie));
+            Lease lease = router.route(Requests.get("site.example", cookie));
             served.add(lease.worker().url());
             lease.success();
         }
@@ -147,7 +122,7 @@ class StickyRoutingTest {
     @Test
     void aRetryAfterAConnectionFailureGoesByClass() {
         WORKERS.forEach(u -> join(directory, u, Map.of()));
-        Lease first = router.route(get("site.example", session("http://w2")));
+        Lease first = router.route(Requests.get("site.example", session("http://w2")));
         assertEquals("http://w2", first.worker().url());
         Lease retry = router.retry(first, Failure.CONNECTION, "refused", "GET", false, false);
         assertNotNull(retry);
@@ -156,7 +131,7 @@ class StickyRoutingTest {
         retry.success();
         assertFalse(pool.snapshot().workers().stream().anyMatch(w -> w.url().equals("http://w2")), "ejected");
         assertEquals(1, metrics.stickyHits(), "the retry is not a sticky request");
-        Lease next = router.route(get("site.example", session("http://w2")));
+        Lease next = router.route(Requests.get("site.example", session("http://w2")));
         assertNotEquals("http://w2", next.worker().url());
         next.success();
         assertEquals(1, metrics.stickyMoved());
@@ -170,7 +145,7 @@ class StickyRoutingTest {
         WORKERS.forEach(u -> join(directory, u, Map.of()));
         Set<String> served = new HashSet<>();
         for (int i = 0; i < 6; i++) {
-            Lease lease = plain.route(get("site.example", session("http://w2")));
+            Lease lease = plain.route(Requests.get("site.example", session("http://w2")));
             served.add(lease.worker().url());
             lease.success();
         }
@@ -189,7 +164,7 @@ class StickyRoutingTest {
             join(d, "http://w2", Map.of());
             List<String> classes = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                Lease lease = r.route(get("junk-" + i + ".example", session("http://w2")));
+                Lease lease = r.route(Requests.get("junk-" + i + ".example", session("http://w2")));
                 assertEquals("http://w2", lease.worker().url());
                 classes.add(lease.requestClass());
                 lease.success();
@@ -198,7 +173,7 @@ class StickyRoutingTest {
             assertEquals(4, m.classOverflows());
             assertEquals(6, m.stickyHits());
             assertFalse(counts.names().contains("junk-2.example"), "the status page counts no junk name beyond the budget");
-            Lease real = r.route(get("real.example", session("http://w2")));
+            Lease real = r.route(Requests.get("real.example", session("http://w2")));
             assertEquals("real.example", real.requestClass(), "a class in a résumé is unaffected");
             assertEquals("http://w2", real.worker().url());
             real.success();
@@ -226,7 +201,7 @@ class StickyRoutingTest {
                     for (int i = 0; i < perThread; i++) {
                         boolean sticky = random.nextBoolean();
                         String owner = WORKERS.get(random.nextInt(WORKERS.size()));
-                        Lease lease = router.route(get("site-" + random.nextInt(20) + ".example", sticky ? session(owner) : null));
+                        Lease lease = router.route(Requests.get("site-" + random.nextInt(20) + ".example", sticky ? session(owner) : null));
                         if (lease == null) {
                             noWorker.incrementAndGet(); // never: the churn ejects one worker of three at a time
                             continue;
