@@ -1,6 +1,5 @@
 package org.resumelb.benchmarks;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,13 +107,10 @@ public final class ClassifierChange {
             cases.add(CASES.stream().filter(c -> c.name().equals(n)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("--cases: unknown case " + n + "; accepted: same, rename, decoy")));
         }
-        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
-        Path out = Path.of(System.getProperty("bench.out", "benchmarks/target"));
+        Path wars = BenchSetup.wars();
+        Path out = BenchSetup.out("benchmarks/target");
 
-        HttpClient client = new HttpClient();
-        client.setMaxConnectionsPerDestination(256);
-        client.setFollowRedirects(false);
-        client.start();
+        HttpClient client = BenchSetup.client(256);
         StringBuilder md = new StringBuilder();
         try {
             md.append(String.format(Locale.ROOT, "Classifier change benchmark, %s, Java %s, %d cores; %.0f s warm-up under A, %.0f s steady,"
@@ -144,9 +140,7 @@ public final class ClassifierChange {
         } finally {
             client.stop();
         }
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("classifier-change-results.md"), md.toString());
-        System.out.println("Written: " + out.resolve("classifier-change-results.md"));
+        BenchSetup.write(out, "classifier-change-results.md", md);
     }
 
     private static final Pattern TOTAL_CLASSES = Pattern.compile("\"classes\":\\{\"total\":(\\d+)");

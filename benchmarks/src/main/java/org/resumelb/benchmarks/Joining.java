@@ -1,6 +1,5 @@
 package org.resumelb.benchmarks;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,13 +89,10 @@ public final class Joining {
         }
         boolean eight = Boolean.parseBoolean(flags.getOrDefault("eight", "true"));
         List<String> slowStarts = flags.containsKey("slow-start") ? List.of(flags.get("slow-start").split(",")) : java.util.Collections.singletonList(null);
-        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
-        Path out = Path.of(System.getProperty("bench.out", "benchmarks/target"));
+        Path wars = BenchSetup.wars();
+        Path out = BenchSetup.out("benchmarks/target");
 
-        HttpClient client = new HttpClient();
-        client.setMaxConnectionsPerDestination(512);
-        client.setFollowRedirects(false);
-        client.start();
+        HttpClient client = BenchSetup.client(512);
         StringBuilder md = new StringBuilder();
         List<String> summary = new ArrayList<>();
         try {
@@ -144,9 +140,7 @@ public final class Joining {
         } finally {
             client.stop();
         }
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("joining-results.md"), md.toString());
-        System.out.println("Written: " + out.resolve("joining-results.md"));
+        BenchSetup.write(out, "joining-results.md", md);
     }
 
     static long nanos(double seconds) {

@@ -1,6 +1,5 @@
 package org.resumelb.benchmarks;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,13 +41,10 @@ public final class Locality {
         List<Long> regimes = List.of(flags.getOrDefault("regimes", "10000,1000").split(",")).stream().map(Long::parseLong).toList();
         List<Double> hots = List.of(flags.getOrDefault("hot", "0,0.3").split(",")).stream().map(Double::parseDouble).toList();
         List<String> policies = List.of(flags.getOrDefault("policies", "round-robin,least-backlog,consistent-hash,resume").split(","));
-        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
-        Path out = Path.of(System.getProperty("bench.out", "benchmarks/target"));
+        Path wars = BenchSetup.wars();
+        Path out = BenchSetup.out("benchmarks/target");
 
-        HttpClient client = new HttpClient();
-        client.setMaxConnectionsPerDestination(256);
-        client.setFollowRedirects(false);
-        client.start();
+        HttpClient client = BenchSetup.client(256);
         StringBuilder md = new StringBuilder();
         try {
             md.append(String.format(Locale.ROOT, "Locality benchmark, %s, Java %s, %d cores; %.0f s warm-up and %.0f s measured per policy, each from cold caches.%n",
@@ -71,9 +67,7 @@ public final class Locality {
         } finally {
             client.stop();
         }
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("locality-results.md"), md.toString());
-        System.out.println("Written: " + out.resolve("locality-results.md"));
+        BenchSetup.write(out, "locality-results.md", md);
     }
 
     static Measured measure(HttpClient client, Path wars, DemoOptions o, String policy, double hot, String regime) throws Exception {

@@ -160,8 +160,8 @@ public final class PeerLocality {
         String label = flags.getOrDefault("label",
                 (hot > 0 ? String.format(Locale.ROOT, "hot%.0f", hot * 100) : "plain") + (cores > 0 ? "-cores" + cores + "x" + cpuMicros + "us" : "")
                         + (warmProxy > 0 ? String.format(Locale.ROOT, "-warmproxy%.0f", warmProxy) : ""));
-        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
-        Path out = Path.of(System.getProperty("bench.out", "benchmarks/target/peers"));
+        Path wars = BenchSetup.wars();
+        Path out = BenchSetup.out("benchmarks/target/peers");
         Path templates = Path.of(System.getProperty("bench.peers", "benchmarks/peers"));
         String workerJvm = System.getProperty("bench.workerJvm", "-Xmx384m -XX:+UseSerialGC");
         String proxyJvm = System.getProperty("bench.proxyJvm", "-Xmx1g");
@@ -198,10 +198,7 @@ public final class PeerLocality {
                         + " workers, which then drained; the measured workers start cold as for every front.%n", warmProxy) : "");
         System.out.print(header);
 
-        HttpClient client = new HttpClient();
-        client.setMaxConnectionsPerDestination(256);
-        client.setFollowRedirects(false);
-        client.start();
+        HttpClient client = BenchSetup.client(256);
         List<Measured> all = new ArrayList<>();
         try {
             for (int round = 1; round <= rounds; round++) {

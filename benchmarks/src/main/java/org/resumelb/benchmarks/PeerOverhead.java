@@ -38,8 +38,8 @@ public final class PeerOverhead {
         int connections = Integer.parseInt(flags.getOrDefault("connections", "64"));
         List<PeerFronts.Front> fronts = List.of(flags.getOrDefault("fronts", "haproxy-rr,nginx-rr,resumelb-resume").split(",")).stream()
                 .map(String::trim).map(PeerFronts::front).toList();
-        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
-        Path out = Path.of(System.getProperty("bench.out", "benchmarks/target/peers"));
+        Path wars = BenchSetup.wars();
+        Path out = BenchSetup.out("benchmarks/target/peers");
         Path templates = Path.of(System.getProperty("bench.peers", "benchmarks/peers"));
         String proxyJvm = System.getProperty("bench.proxyJvm", "-Xmx1g");
         Path dir = out.resolve("overhead");

@@ -2,7 +2,6 @@ package org.resumelb.benchmarks;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,10 +203,8 @@ public final class ProxyOverhead {
                     list(addedP99, "%.2f"), median(addedP99), list(addedP50, "%.2f"), median(addedP50), c[0] / a[0]));
             System.out.println();
             System.out.print(md);
-            Path out = Path.of(System.getProperty("bench.out", "target"));
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("overhead-results.md"), md.toString());
-            System.out.println("Written: " + out.resolve("overhead-results.md"));
+            Path out = BenchSetup.out("target");
+            BenchSetup.write(out, "overhead-results.md", md);
         } finally {
             client.stop();
             resumelb.stop();
