@@ -238,10 +238,12 @@ public final class ResumePool extends AbstractPool {
 
     /**
      * Lock held. Whether a worker in slow start takes a class it ranks first
-     * (or second, {@code second}) for now: its slow start is still on, the
-     * class's turn has come, it is not too busy, and, for a class it ranks
-     * second, its share of the requests since it joined is below its growing
-     * fair share. Allocation-free.
+     * (or second, {@code second}) for now: its hand-over window (twice
+     * slowStart) is still open, it is not too busy, and the class's turn has
+     * come: for a class it ranks first, at the class's turn within slowStart;
+     * for one it ranks second, at its turn within the second slowStart, and
+     * only while its recent share of requests is below a fair share.
+     * Allocation-free.
      */
     private boolean mayTake(PoolWorker w, long classHash, long now, double busyAbove, boolean second) {
         if (!w.ramping || load(w) > busyAbove) {
@@ -252,13 +254,12 @@ public final class ResumePool extends AbstractPool {
             w.ramping = false;
             return false;
         }
-        if (turn(classHash, w.urlHash) * slowStartNanos > age) {
-            return false;
-        }
         if (!second) {
-            return true;
+            return turn(classHash, w.urlHash) * slowStartNanos <= age;
         }
-        return recentShare(w) < Math.min(1.0, (double) age / slowStartNanos) / size;
+        // Classes it ranks second come after every class it ranks first has had its turn, and only while
+        // its share is below a fair one: they top up a share the first ones left short, never overshoot it.
+        return slowStartNanos + turn(classHash, w.urlHash) * slowStartNanos <= age && recentShare(w) < 1.0 / size;
     }
 
     /**

@@ -332,9 +332,10 @@ class ResumePoolStoryTest {
         long ranksFirst = classes.stream().filter(c -> rankOfNewcomer(c) == 1).count();
         assertTrue(ranksFirst > 70 && ranksFirst < 130, "about a quarter of 400 classes rank it first: " + ranksFirst);
         // Rounds of one request per class. A class it ranks first passes to it at the class's turn (a hash of
-        // class and worker, uniform over slowStart); one it ranks second also passes at its turn, but only while
-        // its recent share of requests is below its growing fair share (1/4 × the time since it joined / slowStart);
-        // a class it ranks lower never does.
+        // class and worker, uniform over slowStart); one it ranks second only after slowStart, at its turn over
+        // a second slowStart, and only while its recent share of requests is below a fair share (1/4): here the
+        // classes it ranks first already give it about that, so it takes only a few; a class it ranks lower never
+        // passes.
         int served = 0;
         for (long halfSeconds = 0; halfSeconds <= 50; halfSeconds += 5) {
             double t = halfSeconds / 2.0;
@@ -346,7 +347,7 @@ class ResumePoolStoryTest {
                 boolean turn = ResumePool.turn(Hashing.hash(c), Hashing.hash(newcomer)) * 20 <= t;
                 if (rank == 1) {
                     assertEquals(turn ? newcomer : holder(c), got, "t=" + t + "s " + c);
-                } else if (rank > 2 || !turn) {
+                } else if (rank > 2 || t < 20) {
                     assertEquals(holder(c), got, "t=" + t + "s " + c);
                 }
                 if (got.equals(newcomer)) {
@@ -358,7 +359,9 @@ class ResumePoolStoryTest {
         // 25 s after it joined, it serves close to its fair share, a quarter; under zc.resumelb's rule it would
         // serve none of these classes (see the last chapter).
         assertTrue(served >= 90 && served <= 130, "the newcomer served " + served + " of 400 requests");
-        assertTrue(its.stream().anyMatch(c -> rankOfNewcomer(c) == 2), "it took classes it ranks second too");
+        long second = its.stream().filter(c -> rankOfNewcomer(c) == 2).count();
+        assertEquals(ranksFirst + second, served);
+        assertTrue(second <= 10, "a few classes it ranks second, taken while its share was below a fair one: " + second);
     }
 
     @Test
