@@ -45,7 +45,8 @@ public final class SettingNames {
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
             "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses",
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
-            "trustedProxies", "statusAllow", "workerAllow", "maxWorkers", "maxDeparted", "classBudget"), JETTY);
+            "trustedProxies", "statusAllow", "workerAllow", "maxWorkers", "maxDeparted", "classBudget",
+            "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);
