@@ -84,7 +84,12 @@ final class Fleet implements AutoCloseable {
 
     /** Starts the proxy WAR in embedded Jetty ({@code port} 0: any); workers started from now on push to it. */
     ProxyNode addProxy(int port) throws Exception {
-        ProxyNode proxy = new ProxyNode(port, Map.of());
+        return addProxy(port, Map.of());
+    }
+
+    /** {@link #addProxy(int)} with these context-params (over {@link ProxyNode}'s defaults). */
+    ProxyNode addProxy(int port, Map<String, String> params) throws Exception {
+        ProxyNode proxy = new ProxyNode(port, params);
         proxies.add(proxy);
         lbs.add(proxy.url());
         return proxy;
@@ -117,9 +122,12 @@ final class Fleet implements AutoCloseable {
         return lbs.get(0);
     }
 
-    /** Starts one more worker JVM ({@code <prefix><n>}, any port) that pushes to every proxy started so far. */
-    WorkerProcess addWorker() throws Exception {
-        return start(workerPrefix + ++named, 0);
+    /**
+     * Starts one more worker JVM ({@code <prefix><n>}, any port) that pushes to every proxy started so far, with
+     * these system properties (e.g. {@code -Dnewsroom.cores=2}).
+     */
+    WorkerProcess addWorker(String... systemProperties) throws Exception {
+        return start(workerPrefix + ++named, 0, systemProperties);
     }
 
     /** Starts a worker again, same name and port (after a kill). */
@@ -127,8 +135,8 @@ final class Fleet implements AutoCloseable {
         return start(dead.name, dead.port);
     }
 
-    private WorkerProcess start(String name, int port) throws Exception {
-        WorkerProcess w = WorkerProcess.start(name, port, List.copyOf(lbs));
+    private WorkerProcess start(String name, int port, String... systemProperties) throws Exception {
+        WorkerProcess w = WorkerProcess.start(name, port, List.copyOf(lbs), systemProperties);
         workers.add(w);
         return w;
     }
