@@ -188,6 +188,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
             if (lease != null) {
                 started(ask.user());
                 counted(ask.priority(), Outcome.ADMITTED);
+                publish();
             }
             return lease;
         }
@@ -203,6 +204,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
             Lease lease = seats.take(ask, retries);
             if (lease != null) {
                 started(ask.user());
+                publish();
             }
             return lease;
         }
@@ -263,7 +265,9 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
      * Called after every lease's end and whenever a worker joins.
      */
     public void pump() {
-        List<Object> admitted = null;
+        record Admitted(Guest guest, Lease lease) {
+        }
+        List<Admitted> admitted = null;
         synchronized (lock) {
             while (true) {
                 Lane lane = null;
@@ -289,20 +293,17 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
                 if (admitted == null) {
                     admitted = new ArrayList<>(4);
                 }
-                admitted.add(t.guest);
-                admitted.add(lease);
+                admitted.add(new Admitted(t.guest, lease));
             }
             publish();
         }
         if (admitted != null) {
-            for (int i = 0; i < admitted.size(); i += 2) {
-                Guest guest = (Guest) admitted.get(i);
-                Lease lease = (Lease) admitted.get(i + 1);
+            for (Admitted a : admitted) {
                 try {
-                    guest.admit(lease);
+                    a.guest().admit(a.lease());
                 } catch (RuntimeException e) {
                     LOG.warn("ResumeLB could not resume a request admitted from the queue: {}", e.toString());
-                    lease.release();
+                    a.lease().release();
                 }
             }
         }

@@ -108,10 +108,10 @@ public final class Router {
         long start = System.nanoTime();
         Pool.Acquired acquired = new Pool.Acquired();
         PoolWorker worker = pool.acquire(ask.requestClass(), ask.priority().top(), acquired);
-        metrics.routingNanos(System.nanoTime() - start);
         if (worker == null) {
-            return null;
+            return null; // no room: not a routing decision (the queue asks again when a slot frees)
         }
+        metrics.routingNanos(System.nanoTime() - start);
         return retries == 0 ? firstLease(ask.requestClass(), worker, acquired, ask.user(), ask.priority())
                 : lease(ask.requestClass(), worker, retries, ask.user(), ask.priority());
     }
