@@ -23,7 +23,7 @@ final class ErrorPages {
                 ErrorPage page = ErrorPage.of(status);
                 response.reset();
                 response.setStatus(status);
-                if (status == HttpServletResponse.SC_SERVICE_UNAVAILABLE) {
+                if (status == HttpServletResponse.SC_SERVICE_UNAVAILABLE || status == 429) {
                     response.setHeader("Retry-After", Integer.toString(ErrorPage.RETRY_AFTER_SECONDS));
                 }
                 response.setHeader("Cache-Control", "no-store");

@@ -25,6 +25,7 @@ import org.resumelb.proxy.operations.OperationsEndpoints;
 import org.resumelb.proxy.operations.ProxyMetrics;
 import org.resumelb.proxy.operations.StatusPage;
 import org.resumelb.proxy.pool.SwitchablePool;
+import org.resumelb.proxy.route.AdmissionQueue;
 import org.resumelb.proxy.route.ForwardedHeaders;
 import org.resumelb.proxy.route.RetryPolicy;
 import org.resumelb.proxy.route.Router;
@@ -42,6 +43,7 @@ import org.resumelb.proxy.route.WaitingRoom;
  *   ejected and https workers' pushes ─▶ Readmission ─┘ (once the worker answers a probe)
  *                                                    ▼              │
  *   client request ──▶ Router (classify, lease) ◀── WaitingRoom     │
+ *                        │  └─ AdmissionQueue (maxBacklog) ─────────┤
  *                        └──────────────────────────────────────────┘
  *   operations: Operations ─▶ OperationsEndpoints ─▶ StatusPage, ProxyMetrics, Admin
  * </pre>
@@ -86,6 +88,8 @@ public final class LoadBalancer implements AutoCloseable {
         ResumeCodec codec = new ResumeCodec(ResumeLimits.DEFAULT);
         ProxySettings.Boundaries boundaries = settings.boundaries();
         pool = new SwitchablePool(runtime.policy(), runtime.pool(), boundaries.classBudget(), settings.slowStart());
+        ProxySettings.Admission admission = settings.admission();
+        pool.backlogLimit(admission.maxBacklog(), admission.reservedBacklog());
         directory = new WorkerDirectory(pool, settings.workerTtl(), settings.maxSkew(), clock, settings.singleVersion(),
                 boundaries.maxWorkers(), boundaries.maxDeparted());
         receiver = new ResumeReceiver(codec, settings.secret(), settings.insecure(), directory, boundaries.workerAllow());
@@ -107,7 +111,13 @@ public final class LoadBalancer implements AutoCloseable {
         metrics = new ProxyMetrics(pool, directory, receiver, waitingRoom::waiting);
         classCounts = new ClassCounts(settings.maxClasses());
         router = new Router(settings.classifier(), pool, directory, metrics, classCounts,
-                new RetryPolicy(settings.retryMethods(), settings.maxRetries()), settings.sticky());
+                new RetryPolicy(settings.retryMethods(), settings.maxRetries()), settings.sticky(),
+                admission.on() ? new AdmissionQueue.Limits(settings.maxQueued(), admission.maxQueuedPerUser(), settings.queueTimeout()) : null,
+                timer);
+        if (router.admission() != null) {
+            metrics.admission(router.admission());
+            directory.onJoin(router.admission()::pump);
+        }
         statusPage = new StatusPage(pool, directory, metrics, classCounts, receiver, router::oldestInFlight, this::settingsInForce,
                 waitingRoom::waiting, clock);
         endpoints = new OperationsEndpoints(new Operations(settings.prefix(), boundaries.statusAllow(), settings.adminAllow(),
@@ -206,6 +216,9 @@ public final class LoadBalancer implements AutoCloseable {
             puller.close();
         }
         waitingRoom.close();
+        if (router.admission() != null) {
+            router.admission().close();
+        }
         readmission.close();
         directory.close();
         timer.shutdownNow();

@@ -22,6 +22,8 @@ import org.resumelb.proxy.operations.AdminAccess;
 import org.resumelb.proxy.operations.TrustedProxies;
 import org.resumelb.proxy.operations.RuntimeSettings;
 import org.resumelb.proxy.route.StickyCookie;
+import org.resumelb.proxy.route.PriorityRule;
+import org.resumelb.proxy.route.UserKey;
 
 /**
  * The load balancer's settings, read and validated once when it starts; an
@@ -40,7 +42,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
-                            Duration slowStart, StickyCookie sticky, Edge edge, Boundaries boundaries,
+                            Duration slowStart, StickyCookie sticky, Edge edge, Boundaries boundaries, Admission admission,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
 
@@ -130,6 +132,56 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
     }
 
     /**
+     * Admission: a limit on each worker's requests in flight and the fair queue in front of it
+     * ({@link org.resumelb.proxy.route.AdmissionQueue}; see "Admission" in docs/operations.md). Off by default.
+     *
+     * @param maxBacklog requests in flight per worker at most; a request no worker may take waits in the admission
+     *     queue (up to {@code queueTimeout}, at most {@code maxQueued} of them); 0: no limit, no queue (the default)
+     * @param reservedBacklog of each worker's {@code maxBacklog}, the slots only high-priority requests may take;
+     *     less than {@code maxBacklog}; needs {@code priority}; default 0
+     * @param maxQueuedPerUser requests of one user ({@code userKey}) waiting at most; beyond, 429; default 100
+     * @param userKey who a request's user is, for fairness between users; default none (every request one user)
+     * @param priority which requests are high priority; default none (all normal)
+     */
+    public record Admission(int maxBacklog, int reservedBacklog, int maxQueuedPerUser, UserKey userKey, PriorityRule priority) {
+
+        /** Whether admission is on ({@code maxBacklog} set). */
+        public boolean on() {
+            return maxBacklog > 0;
+        }
+
+        static Admission read(Settings s) {
+            int maxBacklog = s.integer("maxBacklog", 0, 0, 100_000);
+            int reserved = s.integer("reservedBacklog", 0, 0, 100_000);
+            int perUser = s.integer("maxQueuedPerUser", 100, 1, 10_000_000);
+            UserKey userKey = s.parsed("userKey", "", UserKey::parse, UserKey.ACCEPTED);
+            PriorityRule priority = s.parsed("priority", "", PriorityRule::parse, PriorityRule.ACCEPTED);
+            String needsLimit = "takes effect only with a limit of requests in flight per worker: set maxBacklog too";
+            if (maxBacklog == 0) {
+                for (String name : List.of("reservedBacklog", "maxQueuedPerUser", "userKey", "priority")) {
+                    if (s.raw(name) != null) {
+                        throw new ConfigException(name, s.raw(name), needsLimit);
+                    }
+                }
+            }
+            if (reserved > 0 && reserved >= maxBacklog) {
+                throw new ConfigException("reservedBacklog", Integer.toString(reserved),
+                        "accepted: fewer than maxBacklog (" + maxBacklog + ") slots, so that normal requests keep some");
+            }
+            if (reserved > 0 && !priority.any()) {
+                throw new ConfigException("reservedBacklog", Integer.toString(reserved),
+                        "reserves slots for high-priority requests, and without the setting 'priority' there are none: set priority too");
+            }
+            if (s.raw("maxQueuedPerUser") != null && !userKey.perUser()) {
+                throw new ConfigException("maxQueuedPerUser", s.raw("maxQueuedPerUser"),
+                        "bounds the waiting requests of one user, and without the setting 'userKey' every request is one user: set userKey"
+                                + " too (maxQueued bounds them all)");
+            }
+            return new Admission(maxBacklog, reserved, userKey.perUser() ? perUser : 0, userKey, priority);
+        }
+    }
+
+    /**
      * Reads and validates the proxy's settings from {@code s}, and lists the
      * names its sources hold that the proxy does not read.
      *
@@ -189,6 +241,11 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         StickyCookie sticky = s.parsed("sticky", "", StickyCookie::parse, StickyCookie.ACCEPTED);
         Edge edge = Edge.read(s);
         Boundaries boundaries = Boundaries.read(s);
+        Admission admission = Admission.read(s);
+        if (sticky != null && admission.on()) {
+            throw new ConfigException("sticky", s.raw("sticky"), "sticky sessions do not work with maxBacklog yet (the admission"
+                    + " queue routes every request by its class); accepted: unset while maxBacklog is set");
+        }
 
         // Jetty's own ProxyServlet parameters, validated here so that a bad value names the setting.
         Map<String, String> jetty = new LinkedHashMap<>();
@@ -217,7 +274,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         }
         return new ProxySettings(classifier, classifierFingerprint, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                slowStart, sticky, edge, boundaries, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                slowStart, sticky, edge, boundaries, admission, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

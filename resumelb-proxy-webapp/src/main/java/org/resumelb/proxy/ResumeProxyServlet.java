@@ -36,10 +36,13 @@ import org.resumelb.proxy.route.StickyCookie;
  * <ol>
  * <li>{@link #service}: a path under the prefix goes to the operations
  * endpoints; with no worker at all the request waits in the
- * {@link org.resumelb.proxy.route.WaitingRoom}; otherwise Jetty's proxy flow runs.
+ * {@link org.resumelb.proxy.route.WaitingRoom}; a small body is read whole;
+ * with {@code maxBacklog} set the request is admitted ({@link AdmissionRequest}:
+ * a worker at once, or a wait in the {@link org.resumelb.proxy.route.AdmissionQueue});
+ * then Jetty's proxy flow runs.
  * <li>{@link #rewriteTarget}: the {@link org.resumelb.proxy.route.Router}
- * classifies the request and leases a worker; the target is the worker's URL
- * plus the path after this servlet.
+ * classifies the request and leases a worker (unless admission leased one
+ * already); the target is the worker's URL plus the path after this servlet.
  * <li>{@link #copyRequestHeaders} strips every client-sent {@code X-ResumeLB-*}
  * header (and, with sticky sessions, the session cookie's route suffix);
  * {@link #addProxyHeaders} adds {@code X-ResumeLB-Class}.
@@ -60,8 +63,11 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
 
     private static final Log LOG = Log.get(ResumeProxyServlet.class);
     private static final String LEASE = Lease.class.getName();
-    /** A lease on the next worker, parked for the retry's dispatch. */
-    private static final String NEXT_LEASE = Lease.class.getName() + ".next";
+    /**
+     * A lease taken before the proxy flow, parked on the request for {@link #rewriteTarget}: a retry's next worker,
+     * or the worker admission gave the request.
+     */
+    static final String NEXT_LEASE = Lease.class.getName() + ".next";
     private static final String WAITED = ResumeProxyServlet.class.getName() + ".waited";
 
     private LoadBalancer lb;
@@ -110,16 +116,23 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
-        boolean retry = request.getAttribute(NEXT_LEASE) != null;
-        if (!retry && lb.endpoints().serve(ServletRequestView.pathAfterServlet(request), request, response)) {
+        boolean leased = request.getAttribute(NEXT_LEASE) != null; // a retry, or admitted from the admission queue
+        if (!leased && lb.endpoints().serve(ServletRequestView.pathAfterServlet(request), request, response)) {
             return;
         }
-        if (!retry && lb.pool().size() == 0 && !enterWaitingRoom(request, response)) {
+        if (!leased && lb.pool().size() == 0 && !enterWaitingRoom(request, response)) {
             return;
         }
-        if (!retry && RequestBodyBuffer.wanted(request, lb.settings().edge().requestBuffer())) {
+        if (!leased && RequestBodyBuffer.wanted(request, lb.settings().edge().requestBuffer())) {
             RequestBodyBuffer.start(request, lb); // back here with the body, through a dispatch
             return;
+        }
+        if (!leased && lb.router().admission() != null) {
+            Lease admitted = AdmissionRequest.admit(request, response, lb);
+            if (admitted == null) {
+                return; // waiting in the admission queue (back here through a dispatch), or answered
+            }
+            request.setAttribute(NEXT_LEASE, admitted);
         }
         try {
             super.service(request, response);
@@ -127,6 +140,10 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
             Lease lease = lease(request);
             if (lease != null) {
                 lease.release();
+            }
+            if (request.getAttribute(NEXT_LEASE) instanceof Lease parked) {
+                request.removeAttribute(NEXT_LEASE);
+                parked.release();
             }
             throw e;
         }

@@ -56,4 +56,13 @@ class BoundariesSettingsTest {
         assertEquals(name, e.setting());
         assertTrue(e.getMessage().contains(value), e.getMessage());
     }
+
+    @Test
+    void stickySessionsAndMaxBacklogTogetherStopTheDeploymentNamingSticky() {
+        read(Map.of("sticky", "cookie:JSESSIONID"));
+        read(Map.of("maxBacklog", "4"));
+        org.resumelb.agent.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.resumelb.agent.config.ConfigException.class, () -> read(Map.of("sticky", "cookie:JSESSIONID", "maxBacklog", "4")));
+        assertTrue(e.getMessage().contains("'sticky' = 'cookie:JSESSIONID'") && e.getMessage().contains("maxBacklog"), e.getMessage());
+    }
 }

@@ -47,7 +47,8 @@ final class Cluster implements AutoCloseable {
      * The worker application: answers with its name in {@code X-Worker} and echoes
      * the X-ResumeLB-* headers it received in {@code X-Seen-*} and the
      * {@link #FORWARDING} ones and {@code Cookie} in {@code X-Echo-*}; {@code ?sleep=ms}
-     * delays the answer; each {@code ?setCookie=<value>} becomes a {@code Set-Cookie};
+     * delays the answer, {@code ?hold=key} until the test calls
+     * {@link #release(String)} (30 s at most); each {@code ?setCookie=<value>} becomes a {@code Set-Cookie};
      * POST bodies are read and counted.
      */
     static final class EchoApp extends HttpServlet {
@@ -67,6 +68,14 @@ final class Cluster implements AutoCloseable {
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             served.incrementAndGet();
             long bodyBytes = req.getInputStream().readAllBytes().length;
+            String hold = req.getParameter("hold");
+            if (hold != null) {
+                try {
+                    HOLDS.computeIfAbsent(hold, k -> new java.util.concurrent.CountDownLatch(1)).await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String sleep = req.getParameter("sleep");
             if (sleep != null) {
                 try {
@@ -106,6 +115,15 @@ final class Cluster implements AutoCloseable {
             resp.setContentType("text/plain");
             resp.getWriter().write(name + " " + req.getMethod() + " " + req.getRequestURI() + " host=" + req.getHeader("Host") + " body=" + bodyBytes);
         }
+    }
+
+    /** Requests held by {@code ?hold=key}, by key. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CountDownLatch> HOLDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Lets every request held by {@code ?hold=key} (now or later) answer. */
+    static void release(String key) {
+        HOLDS.computeIfAbsent(key, k -> new java.util.concurrent.CountDownLatch(1)).countDown();
     }
 
     /** The value of a forwarding header as {@link EchoApp} received it, or null when it received none. */

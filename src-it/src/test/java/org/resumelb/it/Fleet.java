@@ -124,7 +124,8 @@ final class Fleet implements AutoCloseable {
 
     /**
      * Starts one more worker JVM ({@code <prefix><n>}, any port) that pushes to every proxy started so far,
-     * with these JVM options besides the fixture's (filter settings as {@code -Dresumelb.<name>=<value>}).
+     * with these JVM options besides the fixture's (filter settings as {@code -Dresumelb.<name>=<value>}, newsroom
+     * ones as {@code -Dnewsroom.cores=2}).
      */
     WorkerProcess addWorker(String... systemProperties) throws Exception {
         return start(workerPrefix + ++named, 0, systemProperties);

@@ -192,6 +192,33 @@ final class ProxyStatus {
     }
 
     /** Requests in flight on the pool's workers. */
+    /** Requests of a priority class ({@code normal}, {@code high}) waiting in the admission queue (0 when admission is off). */
+    int queued(String priority) {
+        return json.path("admission").path("queued").path(priority).asInt(0);
+    }
+
+    /** Requests of a priority class whose admission ended with {@code outcome} ({@code admitted}, {@code dequeued}, …). */
+    long admissions(String priority, String outcome) {
+        return json.path("admission").path("outcomes").path(priority).path(outcome).asLong(0);
+    }
+
+    /**
+     * Requests that reached admission since start: those waiting now plus every outcome counted, all priority
+     * classes (0 when admission is off).
+     */
+    long reachedAdmission() {
+        long n = 0;
+        for (JsonNode queued : json.path("admission").path("queued")) {
+            n += queued.asLong();
+        }
+        for (JsonNode byPriority : json.path("admission").path("outcomes")) {
+            for (JsonNode count : byPriority) {
+                n += count.asLong();
+            }
+        }
+        return n;
+    }
+
     int backlog() {
         JsonNode b = json.get("backlog");
         if (b == null || !b.isInt()) {

@@ -46,7 +46,8 @@ public final class SettingNames {
             "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses", "sticky",
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
             "trustedProxies", "statusAllow", "workerAllow", "workerTrustStore", "workerTrustStorePassword",
-            "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart"), JETTY);
+            "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart",
+            "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

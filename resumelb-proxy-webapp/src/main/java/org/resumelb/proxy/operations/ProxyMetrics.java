@@ -60,6 +60,8 @@ public final class ProxyMetrics {
     static final int MAX_WORKER_SERIES = 1024;
 
     private final ConcurrentHashMap<String, LongAdder[]> byWorker = new ConcurrentHashMap<>();
+    /** Null until {@link #admission} registers it (admission on). */
+    private volatile AdmissionFigures admission;
     private final WorkerDirectory directory;
     private final LongAdder total = new LongAdder();
 
@@ -141,6 +143,42 @@ public final class ProxyMetrics {
                     }
                     counts.forEach((s, n) -> cb.call(n, s.name().toLowerCase(java.util.Locale.ROOT)));
                 }).register(registry);
+    }
+
+    /**
+     * Registers the admission queue's figures (once, when {@code maxBacklog} is
+     * set): {@code resumelb_admission_total{priority, outcome}},
+     * {@code resumelb_queued{priority}} and {@code resumelb_admission_users};
+     * the status page shows them too ({@link #admission()}).
+     */
+    public synchronized void admission(AdmissionFigures figures) {
+        if (admission != null) {
+            throw new IllegalStateException("admission figures registered already");
+        }
+        CounterWithCallback.builder().name("resumelb_admission")
+                .help("Requests by priority class and how their admission ended (maxBacklog): admitted at once, dequeued after"
+                        + " waiting, too_many_queued (429), queue_full (503), timed_out (503), cancelled (the client left)")
+                .labelNames("priority", "outcome")
+                .callback(cb -> {
+                    for (String p : figures.priorities()) {
+                        for (String o : figures.outcomes()) {
+                            cb.call(figures.count(p, o), p, o);
+                        }
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("resumelb_queued")
+                .help("Requests waiting for a worker below its maxBacklog, by priority class")
+                .labelNames("priority")
+                .callback(cb -> figures.priorities().forEach(p -> cb.call(figures.queued(p), p))).register(registry);
+        GaugeWithCallback.builder().name("resumelb_admission_users")
+                .help("Users (userKey) with requests in flight or waiting")
+                .callback(cb -> cb.call(figures.users())).register(registry);
+        admission = figures;
+    }
+
+    /** The admission queue's figures, or null when admission is off. */
+    public AdmissionFigures admission() {
+        return admission;
     }
 
     /**

@@ -25,6 +25,9 @@ import org.resumelb.proxy.pool.RouteId;
  * {"policy":"resume", "time":…, "uptimeSeconds":…,
  *  "backlog":3, "meanBacklog":2.4, "waiting":0, "requests":12345, "retries":2, "ejections":1,
  *  "sticky":{"hits":900, "moved":3},
+ *  "admission":{"queued":{"normal":5, "high":0}, "users":40,            (only with maxBacklog)
+ *               "outcomes":{"normal":{"admitted":…, "dequeued":…, "too_many_queued":…, "queue_full":…,
+ *                                     "timed_out":…, "cancelled":…}, "high":{…}}},
  *  "singleVersion":false, "activeVersion":null,
  *  "pushes":{"accepted":812, "rejected":{"bad_signature":3}},
  *  "workers":[{"url":…, "route":"kV3…", "version":…, "state":"active", "weight":1.0, "backlog":1, "meanBacklog":0.8,
@@ -99,6 +102,26 @@ public final class StatusPage {
             g.writeNumberField("hits", metrics.stickyHits());
             g.writeNumberField("moved", metrics.stickyMoved());
             g.writeEndObject();
+            AdmissionFigures admission = metrics.admission();
+            if (admission != null) {
+                g.writeObjectFieldStart("admission");
+                g.writeObjectFieldStart("queued");
+                for (String p : admission.priorities()) {
+                    g.writeNumberField(p, admission.queued(p));
+                }
+                g.writeEndObject();
+                g.writeNumberField("users", admission.users());
+                g.writeObjectFieldStart("outcomes");
+                for (String p : admission.priorities()) {
+                    g.writeObjectFieldStart(p);
+                    for (String o : admission.outcomes()) {
+                        g.writeNumberField(o, admission.count(p, o));
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+                g.writeEndObject();
+            }
             g.writeBooleanField("singleVersion", directory.singleVersion());
             g.writeStringField("activeVersion", directory.activeVersion());
             g.writeObjectFieldStart("pushes");

@@ -32,6 +32,16 @@ import java.util.TreeMap;
  * <p>Invariant: the pool's {@code backlog} is the sum of the backlogs of its
  * current workers. A removed worker takes its backlog with it, and releasing
  * it afterwards lowers only its own.
+ *
+ * <p><b>Backlog limit</b> (off unless set, as by the load balancer's
+ * {@code maxBacklog}): {@code acquire} never lifts a worker's backlog above
+ * {@code maxBacklog}, nor, for a request not of the top priority class, above
+ * {@code maxBacklog - reservedBacklog}. The policy chooses as ever; when its
+ * choice is at the limit, the least busy worker takes the request if it is
+ * below, and otherwise nobody does ({@link Pool.Acquired#full()}). This is the
+ * only place the limit is applied, so no policy knows of it. (A class the
+ * résumé policy placed on a worker at its limit stays taught to it, as it would
+ * have been had the worker had room.)
  */
 abstract class AbstractPool implements Pool {
 
@@ -65,6 +75,10 @@ abstract class AbstractPool implements Pool {
     long slowStartNanos;
     /** Set by {@link #choose} when it routed by backlog because a class budget refused; read by acquire under the lock. */
     boolean overflowed;
+    /** Requests a worker may have in flight; 0: no limit. */
+    private int maxBacklog;
+    /** Of maxBacklog, the requests in flight only the top priority class may take. */
+    private int reservedBacklog;
     /** The clock of class budgets (nanoseconds); a field so that tests can step it. */
     java.util.function.LongSupplier nanoClock = System::nanoTime;
     private double workerDecay;
@@ -119,6 +133,11 @@ abstract class AbstractPool implements Pool {
 
     @Override
     public final PoolWorker acquire(String requestClass, Pool.Acquired acquired) {
+        return acquire(requestClass, false, acquired);
+    }
+
+    @Override
+    public final PoolWorker acquire(String requestClass, boolean top, Pool.Acquired acquired) {
         Objects.requireNonNull(requestClass, "requestClass");
         synchronized (lock) {
             if (size == 0) {
@@ -126,6 +145,18 @@ abstract class AbstractPool implements Pool {
             }
             overflowed = false;
             PoolWorker worker = choose(requestClass);
+            if (maxBacklog > 0) {
+                int limit = top ? maxBacklog : maxBacklog - reservedBacklog;
+                if (worker.backlog >= limit) {
+                    worker = leastBacklog();
+                    if (worker.backlog >= limit) {
+                        if (acquired != null) {
+                            acquired.full = true;
+                        }
+                        return null;
+                    }
+                }
+            }
             if (overflowed && acquired != null) {
                 acquired.overflow = true;
             }
@@ -339,6 +370,31 @@ abstract class AbstractPool implements Pool {
     final java.time.Duration slowStart() {
         synchronized (lock) {
             return java.time.Duration.ofNanos(slowStartNanos);
+        }
+    }
+
+    /**
+     * Sets the backlog limit (see the class comment): at most {@code maxBacklog}
+     * requests in flight per worker (0: no limit), of which {@code reservedBacklog}
+     * only for the top priority class.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= reservedBacklog < maxBacklog}, or both are 0
+     */
+    final void backlogLimit(int maxBacklog, int reservedBacklog) {
+        if (maxBacklog < 0 || reservedBacklog < 0 || (reservedBacklog > 0 && reservedBacklog >= maxBacklog)) {
+            throw new IllegalArgumentException("backlog limit needs 0 <= reservedBacklog < maxBacklog (or both 0), got maxBacklog="
+                    + maxBacklog + ", reservedBacklog=" + reservedBacklog);
+        }
+        synchronized (lock) {
+            this.maxBacklog = maxBacklog;
+            this.reservedBacklog = reservedBacklog;
+        }
+    }
+
+    /** {maxBacklog, reservedBacklog}. */
+    final int[] backlogLimit() {
+        synchronized (lock) {
+            return new int[] {maxBacklog, reservedBacklog};
         }
     }
 

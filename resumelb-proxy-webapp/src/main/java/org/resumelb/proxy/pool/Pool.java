@@ -29,6 +29,7 @@ public interface Pool {
      */
     final class Acquired {
         boolean overflow;
+        boolean full;
 
         /**
          * Whether the request's class is in no résumé and was taught to nobody
@@ -38,6 +39,16 @@ public interface Pool {
          */
         public boolean overflow() {
             return overflow;
+        }
+
+        /**
+         * Whether the pool has workers but gave none because every one is at
+         * its backlog limit for this request ({@code maxBacklog}, less
+         * {@code reservedBacklog} unless the request is of the top class); the
+         * caller may wait for a release. Never with no limit set.
+         */
+        public boolean full() {
+            return full;
         }
     }
 
@@ -72,6 +83,19 @@ public interface Pool {
      * more classes than the budget allows. Non-blocking.
      */
     PoolWorker acquireRoute(String route, String requestClass, Acquired acquired);
+
+    /**
+     * {@link #acquire(String, Acquired)} for a request that is ({@code top}) or
+     * is not of the top priority class. With a backlog limit set
+     * ({@code maxBacklog}) a worker at its limit takes no request, and only a
+     * top-class request may take the last {@code reservedBacklog} of it: the
+     * result is null, with {@link Acquired#full()}, when no worker may take
+     * the request. The other {@code acquire} methods are this one with
+     * {@code top} false. Without a limit, {@code top} changes nothing.
+     */
+    default PoolWorker acquire(String requestClass, boolean top, Acquired acquired) {
+        return acquire(requestClass, acquired);
+    }
 
     /**
      * Ends a request started by {@link #acquire} or {@link #acquireRoute}. Releasing a worker that was

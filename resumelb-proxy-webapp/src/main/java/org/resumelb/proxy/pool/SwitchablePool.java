@@ -67,11 +67,28 @@ public final class SwitchablePool implements Pool {
             AbstractPool next = (AbstractPool) Pools.create(policy, previous.settings());
             next.classBudget(previous.classBudget());
             next.slowStart(previous.slowStart());
+            int[] limit = previous.backlogLimit();
+            next.backlogLimit(limit[0], limit[1]);
             previous.copyWorkersInto(next);
             retiring.add(previous);
             current = next;
             pruneRetired();
             return true;
+        }
+    }
+
+    /**
+     * Sets the backlog limit, kept across policy switches: at most
+     * {@code maxBacklog} requests in flight per worker (0: no limit), the last
+     * {@code reservedBacklog} of them for the top priority class (see
+     * {@link Pool#acquire(String, boolean, Acquired)}). Leases still out on a
+     * retiring pool are not counted against the new pool's limit.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= reservedBacklog < maxBacklog}, or both are 0; nothing changes then
+     */
+    public void backlogLimit(int maxBacklog, int reservedBacklog) {
+        synchronized (membership) {
+            current.backlogLimit(maxBacklog, reservedBacklog);
         }
     }
 
@@ -93,6 +110,11 @@ public final class SwitchablePool implements Pool {
     @Override
     public PoolWorker acquireRoute(String route, String requestClass, Acquired acquired) {
         return current.acquireRoute(route, requestClass, acquired);
+    }
+
+    @Override
+    public PoolWorker acquire(String requestClass, boolean top, Acquired acquired) {
+        return current.acquire(requestClass, top, acquired);
     }
 
     @Override

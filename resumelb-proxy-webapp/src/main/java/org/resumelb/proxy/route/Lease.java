@@ -16,7 +16,10 @@ import org.resumelb.proxy.pool.PoolWorker;
  *
  * <p>A lease in flight carries its start time, from which the status page
  * shows each worker's oldest request. A retry is a new lease
- * ({@link Router#retry}) for the same class on another worker.
+ * ({@link Router#retry}) for the same class on another worker. With
+ * admission on ({@code maxBacklog}), a lease also carries its request's user
+ * and priority class ({@link AdmissionQueue}), and its end frees the slot for
+ * a waiting request.
  *
  * <p>Thread-safe: the end is claimed by one atomic flag; the other fields are
  * final, apart from {@link #clientFailed}, a volatile hint set by the
@@ -28,15 +31,20 @@ public final class Lease {
     private final String requestClass;
     private final PoolWorker worker;
     private final int retries;
+    /** The request's user for the admission queue; null when admission is off. */
+    private final String user;
+    private final Priority priority;
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean clientFailed;
 
-    Lease(Router router, String requestClass, PoolWorker worker, int retries) {
+    Lease(Router router, String requestClass, PoolWorker worker, int retries, String user, Priority priority) {
         this.router = router;
         this.requestClass = requestClass;
         this.worker = worker;
         this.retries = retries;
+        this.user = user;
+        this.priority = priority;
     }
 
     public String requestClass() {
@@ -50,6 +58,16 @@ public final class Lease {
     /** How many times the client request was retried before this lease (0 for the first attempt). */
     public int retries() {
         return retries;
+    }
+
+    /** The request's user as the admission queue knows it ({@link UserKey}); null when admission is off. */
+    String user() {
+        return user;
+    }
+
+    /** The request's priority class ({@link Priority#NORMAL} when admission is off). */
+    public Priority priority() {
+        return priority;
     }
 
     /** When the lease was taken (System.nanoTime). */

@@ -25,9 +25,15 @@ import org.resumelb.proxy.pool.PoolWorker;
  * that is not Jetty plumbing happens here or in {@link RetryPolicy} and
  * {@link Failure}.
  *
+ * <p>With a per-worker limit ({@code maxBacklog}) requests are admitted
+ * through the {@link AdmissionQueue} ({@link #admission()}): a request the
+ * pool has no room for waits there, and every lease's end offers its slot to
+ * the next waiting request. Without it, {@link #route} is the whole story.
+ *
  * <p><b>Concurrency contract.</b> Thread-safe and non-blocking: the pool's own
  * short critical section, a concurrent set of the leases in flight, and
- * lock-free counters. No lock of its own.
+ * lock-free counters. No lock of its own (the admission queue has its own, see
+ * there).
  */
 public final class Router {
 
@@ -42,13 +48,15 @@ public final class Router {
     /** Null: no sticky sessions. */
     private final StickyCookie sticky;
     private final Set<Lease> inFlight = ConcurrentHashMap.newKeySet();
+    /** Null when admission is off (no maxBacklog). */
+    private final AdmissionQueue admission;
     /** At most one warning a minute about requests sent as the overflow class. */
     private static final long OVERFLOW_WARNING_NANOS = 60_000_000_000L;
     private final AtomicLong lastOverflowWarning = new AtomicLong(System.nanoTime() - OVERFLOW_WARNING_NANOS - 1);
 
     public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
                   ClassCounts classCounts, RetryPolicy retryPolicy) {
-        this(classifier, pool, directory, metrics, classCounts, retryPolicy, null);
+        this(classifier, pool, directory, metrics, classCounts, retryPolicy, null, null, null);
     }
 
     /**
@@ -57,6 +65,26 @@ public final class Router {
      */
     public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
                   ClassCounts classCounts, RetryPolicy retryPolicy, StickyCookie sticky) {
+        this(classifier, pool, directory, metrics, classCounts, retryPolicy, sticky, null, null);
+    }
+
+    /** A router without sticky sessions that admits requests through an {@link AdmissionQueue} (see below). */
+    public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
+                  ClassCounts classCounts, RetryPolicy retryPolicy, AdmissionQueue.Limits admission,
+                  java.util.concurrent.ScheduledExecutorService timer) {
+        this(classifier, pool, directory, metrics, classCounts, retryPolicy, null, admission, timer);
+    }
+
+    /**
+     * A router with sticky sessions ({@code sticky}, null: none) that admits
+     * requests through an {@link AdmissionQueue} of these limits (null:
+     * admission off), timed on {@code timer}. The pool's own limit
+     * ({@code backlogLimit}) is the caller's to set. The two do not go
+     * together (settings refuse it): admission routes every request by class.
+     */
+    public Router(RequestClassifier classifier, Pool pool, WorkerDirectory directory, ProxyMetrics metrics,
+                  ClassCounts classCounts, RetryPolicy retryPolicy, StickyCookie sticky, AdmissionQueue.Limits admission,
+                  java.util.concurrent.ScheduledExecutorService timer) {
         this.sticky = sticky;
         this.classifier = Objects.requireNonNull(classifier, "classifier");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -64,6 +92,17 @@ public final class Router {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.classCounts = Objects.requireNonNull(classCounts, "classCounts");
         this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+        this.admission = admission == null ? null : new AdmissionQueue(admission, timer, this::seat);
+    }
+
+    /** The admission queue, or null when admission is off (no {@code maxBacklog}). */
+    public AdmissionQueue admission() {
+        return admission;
+    }
+
+    /** What admission needs of a request: its class (classified now), its user and its priority class. */
+    public AdmissionQueue.Ask ask(RequestView request, String user, Priority priority) {
+        return new AdmissionQueue.Ask(RequestClasses.classify(classifier, request), user, priority);
     }
 
     /**
@@ -92,33 +131,60 @@ public final class Router {
             worker = pool.acquire(requestClass, acquired);
         }
         metrics.routingNanos(System.nanoTime() - start);
+        return worker == null ? null : firstLease(requestClass, worker, acquired, null, Priority.NORMAL);
+    }
+
+    /**
+     * The admission queue's {@link AdmissionQueue.Seats}: a lease when the pool
+     * has room for the request (its choice of worker), else null. Called
+     * under the queue's lock; calls nothing back.
+     */
+    private Lease seat(AdmissionQueue.Ask ask, int retries) {
+        long start = System.nanoTime();
+        Pool.Acquired acquired = new Pool.Acquired();
+        PoolWorker worker = pool.acquire(ask.requestClass(), ask.priority().top(), acquired);
         if (worker == null) {
-            return null;
+            return null; // no room: not a routing decision (the queue asks again when a slot frees)
         }
+        metrics.routingNanos(System.nanoTime() - start);
+        return retries == 0 ? firstLease(ask.requestClass(), worker, acquired, ask.user(), ask.priority())
+                : lease(ask.requestClass(), worker, retries, ask.user(), ask.priority());
+    }
+
+    /** A request's first lease: named {@link Pool#OVERFLOW} when the pool said so, and counted under its class. */
+    private Lease firstLease(String requestClass, PoolWorker worker, Pool.Acquired acquired, String user, Priority priority) {
         if (acquired.overflow()) {
             overflowed(requestClass);
             requestClass = Pool.OVERFLOW;
         }
         classCounts.count(requestClass);
-        return lease(requestClass, worker, 0);
+        return lease(requestClass, worker, 0, user, priority);
     }
 
     /**
      * Ends {@code failed} with {@code failure} and, when {@link RetryPolicy} allows
      * it and a worker is left, returns a lease on another worker for the same
      * class (by class, even for a sticky session's request); otherwise null.
+     * With admission on, a retry takes a worker with room (of its priority
+     * class) if there is one now, without queueing again.
      */
     public Lease retry(Lease failed, Failure failure, String reason, String method, boolean hasBody, boolean committed) {
         failed.failed(failure, reason);
         if (!retryPolicy.retry(method, hasBody, failure, failed.retries(), committed)) {
             return null;
         }
-        PoolWorker next = pool.acquire(failed.requestClass());
+        Lease next;
+        if (failed.user() != null && admission != null) {
+            next = admission.retry(new AdmissionQueue.Ask(failed.requestClass(), failed.user(), failed.priority()), failed.retries() + 1);
+        } else {
+            PoolWorker worker = pool.acquire(failed.requestClass());
+            next = worker == null ? null : lease(failed.requestClass(), worker, failed.retries() + 1, null, Priority.NORMAL);
+        }
         if (next == null) {
             return null;
         }
         metrics.retry();
-        return lease(failed.requestClass(), next, failed.retries() + 1);
+        return next;
     }
 
     private void overflowed(String requestClass) {
@@ -133,8 +199,8 @@ public final class Router {
         }
     }
 
-    private Lease lease(String requestClass, PoolWorker worker, int retries) {
-        Lease lease = new Lease(this, requestClass, worker, retries);
+    private Lease lease(String requestClass, PoolWorker worker, int retries, String user, Priority priority) {
+        Lease lease = new Lease(this, requestClass, worker, retries, user, priority);
         inFlight.add(lease);
         return lease;
     }
@@ -149,12 +215,14 @@ public final class Router {
         inFlight.remove(lease);
         PoolWorker worker = lease.worker();
         pool.release(worker);
-        if (!counted) {
-            return;
+        if (counted) {
+            metrics.request(worker.url(), outcome(failure));
+            if (failure == Failure.CONNECTION) {
+                directory.eject(worker.url(), reason);
+            }
         }
-        metrics.request(worker.url(), outcome(failure));
-        if (failure == Failure.CONNECTION) {
-            directory.eject(worker.url(), reason);
+        if (lease.user() != null && admission != null) {
+            admission.ended(lease.user()); // after an ejection, so that the slot is not offered on the failed worker
         }
     }
 

@@ -3,9 +3,6 @@ package org.resumelb.proxy.route;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -18,7 +15,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Every guest ends exactly once: admitted, turned away (timeout or
  * {@link #close}), or cancelled (its client went away). One atomic claim per
- * ticket settles races between a join, a timeout and a cancel.
+ * ticket ({@link WaitTicket}) settles races between a join, a timeout and a
+ * cancel. When workers are there but all at their limit ({@code maxBacklog}),
+ * requests wait in the {@link AdmissionQueue} instead.
  *
  * <p><b>Concurrency contract.</b> Thread-safe and lock-free: a concurrent
  * queue, an atomic count, one atomic flag per ticket. Guests' callbacks run
@@ -67,7 +66,7 @@ public final class WaitingRoom implements AutoCloseable {
         }
         Ticket ticket = new Ticket(guest);
         queue.add(ticket);
-        ticket.timeout = timer.schedule(ticket::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        ticket.expireAfter(timer, timeout);
         if (workersAvailable.getAsBoolean()) {
             open();
         }
@@ -81,7 +80,7 @@ public final class WaitingRoom implements AutoCloseable {
     public void open() {
         Ticket t;
         while ((t = queue.poll()) != null) {
-            if (t.claim()) {
+            if (t.claimOne()) {
                 t.guest.admit();
             }
         }
@@ -98,45 +97,41 @@ public final class WaitingRoom implements AutoCloseable {
         closed = true;
         Ticket t;
         while ((t = queue.poll()) != null) {
-            if (t.claim()) {
+            if (t.claimOne()) {
                 t.guest.turnAway();
             }
         }
     }
 
     /** One guest's place in the room. */
-    public final class Ticket {
+    public final class Ticket extends WaitTicket {
         private final Guest guest;
-        private final AtomicBoolean settled = new AtomicBoolean();
-        private volatile ScheduledFuture<?> timeout;
 
         private Ticket(Guest guest) {
             this.guest = guest;
         }
 
         /** The client went away: the guest leaves without a callback. Returns false if it was already settled. */
+        @Override
         public boolean cancel() {
-            if (claim()) {
+            if (claimOne()) {
                 queue.remove(this);
                 return true;
             }
             return false;
         }
 
-        private void expire() {
-            if (claim()) {
+        @Override
+        void expire() {
+            if (claimOne()) {
                 queue.remove(this);
                 guest.turnAway();
             }
         }
 
-        private boolean claim() {
-            if (settled.compareAndSet(false, true)) {
+        private boolean claimOne() {
+            if (claim()) {
                 waiting.decrementAndGet();
-                ScheduledFuture<?> f = timeout;
-                if (f != null) {
-                    f.cancel(false);
-                }
                 return true;
             }
             return false;

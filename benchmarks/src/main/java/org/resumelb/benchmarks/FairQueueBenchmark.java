@@ -1,0 +1,380 @@
+package org.resumelb.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpHeader;
+
+/**
+ * Admission under load with real processes (issue 13): 2 newsroom worker JVMs
+ * whose capacity is bounded ({@code newsroom.cores} × {@code newsroom.cpuMicros}
+ * per request, slept), behind ResumeLB proxy JVMs (the unmodified WAR,
+ * {@link PeerProxyMain}) that differ only in their admission settings, all with
+ * {@code maxBacklog} = the workers' cores and the {@code least-backlog} policy
+ * (so that only admission differs). Load is open loop (Poisson arrivals, latency
+ * from the intended send time, so a stalled proxy cannot hide its queue), except
+ * the low-priority flood, which keeps a fixed number of requests outstanding.
+ *
+ * <ol>
+ * <li><b>Fairness.</b> 20 light users at {@code --light-rate} each (together 75%
+ * of capacity), alone, then with one heavy user sending 10 times as much (the
+ * total 112% of capacity), through a proxy with {@code userKey=header:X-User}
+ * and {@code maxQueuedPerUser}, then through one without {@code userKey} (first
+ * come, first served). Prints the light users' p50/p99 in each case and what the
+ * heavy user got (served, 429, 503).</li>
+ * <li><b>Priorities.</b> High-priority requests ({@code X-Priority: high},
+ * {@code priority=header:X-Priority}) at {@code --high-rate}, alone, then under a
+ * flood of {@code --flood} outstanding low-priority requests: with priorities
+ * and no reserve, with {@code reservedBacklog=1}, and with no priority at all.</li>
+ * </ol>
+ *
+ * <p>Run (a few minutes; see BENCHMARKS.md):
+ * {@code flock /tmp/bench.lock mvn -o -B -q -DskipTests -pl benchmarks -am -Pfairqueue package}
+ * with flags in {@code -Dbench.args="--seconds 20"}: {@code --seconds} measured
+ * per case (default 20), {@code --warm} before it (3), {@code --cores} (4) and
+ * {@code --cpu-us} (40000) per worker, {@code --light-rate} per light user (7.5/s),
+ * {@code --max-queued-per-user} (50), {@code --high-rate} (20/s), {@code --flood} (64).
+ * Writes {@code target/fairqueue/results.md}.
+ */
+public final class FairQueueBenchmark {
+
+    private FairQueueBenchmark() {
+    }
+
+    /** What one group of requests got in one case. */
+    static final class Group {
+        final String name;
+        final Recorder micros = new Recorder(TimeUnit.SECONDS.toMicros(120), 3);
+        final LongAdder ok = new LongAdder();
+        final LongAdder tooMany = new LongAdder();
+        final LongAdder unavailable = new LongAdder();
+        final LongAdder other = new LongAdder();
+        Histogram latency;
+
+        Group(String name) {
+            this.name = name;
+        }
+
+        double p(double percentile) {
+            return latency.getTotalCount() == 0 ? Double.NaN : latency.getValueAtPercentile(percentile) / 1000.0;
+        }
+
+        long errors() {
+            return unavailable.sum() + other.sum();
+        }
+    }
+
+    /** One user sending open loop: Poisson arrivals at {@code rate} per second. */
+    record Open(Group group, String user, boolean high, double rate) {
+    }
+
+    /** Requests kept outstanding by one group, each sent again as soon as it is answered. */
+    record Closed(Group group, String user, boolean high, int outstanding) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> flags = ProxyOverhead.flags(args);
+        double seconds = Double.parseDouble(flags.getOrDefault("seconds", "20"));
+        double warm = Double.parseDouble(flags.getOrDefault("warm", "3"));
+        double warmProxies = Double.parseDouble(flags.getOrDefault("warm-proxies", "8"));
+        int cores = Integer.parseInt(flags.getOrDefault("cores", "4"));
+        long cpuMicros = Long.parseLong(flags.getOrDefault("cpu-us", "40000"));
+        double lightRate = Double.parseDouble(flags.getOrDefault("light-rate", "7.5"));
+        int perUser = Integer.parseInt(flags.getOrDefault("max-queued-per-user", "50"));
+        double highRate = Double.parseDouble(flags.getOrDefault("high-rate", "20"));
+        int flood = Integer.parseInt(flags.getOrDefault("flood", "64"));
+        int workers = 2;
+        double capacity = workers * cores * 1e6 / cpuMicros;
+        Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
+        Path dir = Path.of(System.getProperty("bench.out", "benchmarks/target")).resolve("fairqueue");
+        Files.createDirectories(dir);
+        Path war = wars.resolve("newsroom-worker.war");
+        Path proxyWar = wars.resolve("resumelb-proxy-webapp.war");
+        for (Path p : List.of(war, proxyWar)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException("missing " + p + ": run through mvn -pl benchmarks -am -Pfairqueue package");
+            }
+        }
+        String common = "-Xmx512m -Dresumelb.policy=least-backlog -Dresumelb.queueTimeout=5s -Dresumelb.maxBacklog=" + cores;
+        Map<String, String> proxies = new LinkedHashMap<>();
+        proxies.put("fair", common + " -Dresumelb.userKey=header:X-User -Dresumelb.maxQueuedPerUser=" + perUser);
+        proxies.put("fifo", common);
+        proxies.put("priority", common + " -Dresumelb.priority=header:X-Priority");
+        proxies.put("reserved", common + " -Dresumelb.priority=header:X-Priority -Dresumelb.reservedBacklog=1");
+
+        String header = String.format(Locale.ROOT,
+                "Fair queue benchmark, %s, %d cores, Java %s.%n"
+                        + "%d newsroom worker JVMs, each %d cores x %.0f ms per request (capacity %.0f req/s in all); ResumeLB proxy JVMs"
+                        + " with maxBacklog=%d, policy least-backlog, queueTimeout 5 s; %.0f s measured per case after %.0f s.%n",
+                java.time.LocalDateTime.now().withNano(0), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                workers, cores, cpuMicros / 1000.0, capacity, cores, seconds, warm);
+        System.out.print(header);
+
+        HttpClient client = new HttpClient();
+        client.setMaxConnectionsPerDestination(4096);
+        client.setMaxRequestsQueuedPerDestination(16384);
+        client.setFollowRedirects(false);
+        client.start();
+        Map<String, String> urls = new LinkedHashMap<>();
+        StringBuilder md = new StringBuilder(header).append('\n');
+        try {
+            List<PeerProcesses.Child> started = new ArrayList<>();
+            for (Map.Entry<String, String> p : proxies.entrySet()) {
+                PeerProcesses.Child c = PeerProcesses.start("proxy-" + p.getKey(), PeerProcesses.java(p.getValue(),
+                        PeerProxyMain.class.getName(), proxyWar.toString(), "0"), Map.of("RESUMELB_SECRET", PeerFronts.SECRET),
+                        dir.resolve("logs").resolve("proxy-" + p.getKey() + ".log"));
+                started.add(c);
+            }
+            int i = 0;
+            for (String name : proxies.keySet()) {
+                urls.put(name, "http://127.0.0.1:" + PeerProcesses.awaitReady(started.get(i++), Duration.ofSeconds(60)));
+            }
+            List<PeerProcesses.Child> workerProcesses = new ArrayList<>();
+            for (int w = 1; w <= workers; w++) {
+                workerProcesses.add(PeerProcesses.start("w" + w, PeerProcesses.java("-Xmx384m -XX:+UseSerialGC -Dresumelb.heartbeat=1s"
+                                + " -Dnewsroom.cores=" + cores + " -Dnewsroom.cpuMicros=" + cpuMicros, PeerWorkerMain.class.getName(),
+                                "--name", "w" + w, "--war", war.toString(), "--lb", String.join(",", urls.values())),
+                        Map.of("RESUMELB_SECRET", PeerFronts.SECRET), dir.resolve("logs").resolve("w" + w + ".log")));
+            }
+            for (PeerProcesses.Child w : workerProcesses) {
+                PeerProcesses.awaitReady(w, Duration.ofSeconds(60));
+            }
+            i = 0;
+            for (Map.Entry<String, String> u : urls.entrySet()) {
+                PeerFronts.awaitWorkers(new PeerFronts.Running(new PeerFronts.Front(u.getKey(), u.getKey(), PeerFronts.Kind.RESUMELB,
+                        "least-backlog"), started.get(i++), u.getValue()), workers, Duration.ofSeconds(60));
+            }
+
+            // Every proxy JVM compiles its hot paths before anything is measured (the first case would pay for it).
+            System.out.printf(Locale.ROOT, "Warming the proxy JVMs: %.0f s of the light users' load through each.%n", warmProxies);
+            for (String url : urls.values()) {
+                fairness(client, url, lightRate, false, 0, warmProxies);
+            }
+
+            // 1. Fairness.
+            String fairTitle = String.format(Locale.ROOT, "Fairness: 20 light users at %.1f req/s each (%.0f%% of capacity), one heavy user at"
+                    + " %.0f req/s (10x; the total %.0f%% of capacity); maxQueuedPerUser=%d with userKey.", lightRate,
+                    100 * 20 * lightRate / capacity, 10 * lightRate, 100 * 30 * lightRate / capacity, perUser);
+            System.out.println();
+            System.out.println(fairTitle);
+            List<String[]> fairRows = new ArrayList<>();
+            Group[] alone = fairness(client, urls.get("fair"), lightRate, false, warm, seconds);
+            fairRows.add(fairRow("light users alone", alone));
+            Group[] fair = fairness(client, urls.get("fair"), lightRate, true, warm, seconds);
+            fairRows.add(fairRow("+ heavy user, userKey=header:X-User", fair));
+            Group[] fifo = fairness(client, urls.get("fifo"), lightRate, true, warm, seconds);
+            fairRows.add(fairRow("+ heavy user, no userKey (first come, first served)", fifo));
+            String fairTable = table(new String[] {"case", "light p50 ms", "light p99 ms", "light p99 / alone", "light 200",
+                    "light 429 / 503 / other", "heavy 200", "heavy 429 / 503 / other"}, fairRows, alone[0].p(99));
+            System.out.print(fairTable);
+
+            // 2. Priorities.
+            String prioTitle = String.format(Locale.ROOT, "Priorities: high-priority requests at %.0f req/s (4 users, X-Priority: high),"
+                    + " a flood of %d low-priority requests kept outstanding.", highRate, flood);
+            System.out.println();
+            System.out.println(prioTitle);
+            List<String[]> prioRows = new ArrayList<>();
+            Group[] highAlone = priority(client, urls.get("priority"), highRate, 0, warm, seconds);
+            prioRows.add(prioRow("high alone (priority=header:X-Priority)", highAlone));
+            prioRows.add(prioRow("+ low flood, priority, reservedBacklog=0", priority(client, urls.get("priority"), highRate, flood, warm, seconds)));
+            prioRows.add(prioRow("+ low flood, priority, reservedBacklog=1", priority(client, urls.get("reserved"), highRate, flood, warm, seconds)));
+            prioRows.add(prioRow("+ low flood, no priority setting", priority(client, urls.get("fifo"), highRate, flood, warm, seconds)));
+            String prioTable = table(new String[] {"case", "high p50 ms", "high p99 ms", "high p99 / alone", "high 2xx", "high errors",
+                    "low 2xx", "low errors"}, prioRows, highAlone[0].p(99));
+            System.out.print(prioTable);
+            md.append(fairTitle).append("\n\n").append(fairTable).append('\n').append(prioTitle).append("\n\n").append(prioTable);
+            Files.writeString(dir.resolve("results.md"), md.toString());
+            System.out.println("Written: " + dir.resolve("results.md"));
+        } finally {
+            client.stop();
+            PeerProcesses.stopAll();
+        }
+    }
+
+    /** Light users (and the heavy one): returns {light, heavy}. */
+    static Group[] fairness(HttpClient client, String url, double lightRate, boolean heavy, double warm, double seconds) throws Exception {
+        Group light = new Group("light");
+        Group heavyGroup = new Group("heavy");
+        List<Open> open = new ArrayList<>();
+        for (int u = 1; u <= 20; u++) {
+            open.add(new Open(light, "light-" + u, false, lightRate));
+        }
+        if (heavy) {
+            open.add(new Open(heavyGroup, "heavy", false, 10 * lightRate));
+        }
+        run(client, url, open, List.of(), warm, seconds);
+        return new Group[] {light, heavyGroup};
+    }
+
+    /** High-priority users and a low-priority flood: returns {high, low}. */
+    static Group[] priority(HttpClient client, String url, double highRate, int flood, double warm, double seconds) throws Exception {
+        Group high = new Group("high");
+        Group low = new Group("low");
+        List<Open> open = new ArrayList<>();
+        for (int u = 1; u <= 4; u++) {
+            open.add(new Open(high, "checkout-" + u, true, highRate / 4));
+        }
+        run(client, url, open, flood > 0 ? List.of(new Closed(low, "batch", false, flood)) : List.of(), warm, seconds);
+        return new Group[] {high, low};
+    }
+
+    /**
+     * Runs the streams for {@code warm + seconds}, recording what was sent in the last {@code seconds}, then
+     * waits (60 s at most) until every request sent has been answered.
+     */
+    static void run(HttpClient client, String url, List<Open> open, List<Closed> closed, double warm, double seconds) throws Exception {
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (warm * 1e9);
+        long end = measureFrom + (long) (seconds * 1e9);
+        AtomicInteger outstanding = new AtomicInteger();
+        AtomicBoolean running = new AtomicBoolean(true);
+        for (Closed c : closed) {
+            for (int k = 0; k < c.outstanding(); k++) {
+                keepSending(client, url, c, k, outstanding, running, measureFrom, end);
+            }
+        }
+        record Next(long at, int stream) {
+        }
+        SplittableRandom random = new SplittableRandom(13);
+        PriorityQueue<Next> arrivals = new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
+        for (int s = 0; s < open.size(); s++) {
+            arrivals.add(new Next(start + interval(random, open.get(s).rate()), s));
+        }
+        while (!arrivals.isEmpty()) {
+            Next next = arrivals.poll();
+            if (next.at() >= end) {
+                break;
+            }
+            long wait = next.at() - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            Open o = open.get(next.stream());
+            send(client, url, o.group(), o.user(), o.high(), next.at(), next.at() >= measureFrom, outstanding, null);
+            arrivals.add(new Next(next.at() + interval(random, o.rate()), next.stream()));
+        }
+        running.set(false);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        if (outstanding.get() > 0) {
+            System.out.println("  (" + outstanding.get() + " requests still unanswered after 60 s)");
+        }
+        java.util.Set<Group> groups = new java.util.LinkedHashSet<>();
+        open.forEach(o -> groups.add(o.group()));
+        closed.forEach(c -> groups.add(c.group()));
+        for (Group g : groups) {
+            g.latency = g.micros.getIntervalHistogram(); // once per group: the interval restarts at each call
+        }
+        Thread.sleep(1_000); // the workers' cores settle before the next case
+    }
+
+    private static long interval(SplittableRandom random, double rate) {
+        return (long) (-Math.log(1 - random.nextDouble()) / rate * 1e9);
+    }
+
+    private static void keepSending(HttpClient client, String url, Closed c, int k, AtomicInteger outstanding, AtomicBoolean running,
+                                    long measureFrom, long end) {
+        if (!running.get()) {
+            return;
+        }
+        long now = System.nanoTime();
+        // The next one from the client's executor, never from inside the callback's stack.
+        send(client, url, c.group(), c.user(), c.high(), now, now >= measureFrom && now < end, outstanding,
+                () -> client.getExecutor().execute(() -> keepSending(client, url, c, k, outstanding, running, measureFrom, end)));
+    }
+
+    private static void send(HttpClient client, String url, Group group, String user, boolean high, long intendedNanos, boolean record,
+                             AtomicInteger outstanding, Runnable then) {
+        outstanding.incrementAndGet();
+        Request request = client.newRequest(url + "/article")
+                .headers(h -> {
+                    h.put(HttpHeader.HOST, "site-" + Math.floorMod(user.hashCode(), 10) + ".news").put("X-User", user);
+                    if (high) {
+                        h.put("X-Priority", "high");
+                    }
+                })
+                .timeout(30, TimeUnit.SECONDS);
+        request.send(result -> {
+            if (record) {
+                int status = result.getResponse() == null ? -1 : result.getResponse().getStatus();
+                if (result.isFailed()) {
+                    group.other.increment();
+                } else if (status == 200) {
+                    group.ok.increment();
+                    group.micros.recordValue(Math.min(TimeUnit.SECONDS.toMicros(120), Math.max(1, (System.nanoTime() - intendedNanos) / 1000)));
+                } else if (status == 429) {
+                    group.tooMany.increment();
+                } else if (status == 503) {
+                    group.unavailable.increment();
+                } else {
+                    group.other.increment();
+                }
+            }
+            outstanding.decrementAndGet();
+            if (then != null) {
+                then.run();
+            }
+        });
+    }
+
+    private static String[] fairRow(String label, Group[] g) {
+        System.out.printf(Locale.ROOT, "  %-52s light p50 %.1f ms, p99 %.1f ms (%d ok, %d 429, %d 503, %d other); heavy %d ok, %d 429, %d 503,"
+                        + " %d other%n", label, g[0].p(50), g[0].p(99), g[0].ok.sum(), g[0].tooMany.sum(), g[0].unavailable.sum(),
+                g[0].other.sum(), g[1].ok.sum(), g[1].tooMany.sum(), g[1].unavailable.sum(), g[1].other.sum());
+        return new String[] {label, num(g[0].p(50)), num(g[0].p(99)), "%p99", Long.toString(g[0].ok.sum()),
+                g[0].tooMany.sum() + " / " + g[0].unavailable.sum() + " / " + g[0].other.sum(), Long.toString(g[1].ok.sum()),
+                g[1].tooMany.sum() + " / " + g[1].unavailable.sum() + " / " + g[1].other.sum()};
+    }
+
+    private static String[] prioRow(String label, Group[] g) {
+        System.out.printf(Locale.ROOT, "  %-52s high p50 %.1f ms, p99 %.1f ms (%d ok, %d errors); low %d ok, %d errors%n",
+                label, g[0].p(50), g[0].p(99), g[0].ok.sum(), g[0].errors() + g[0].tooMany.sum(), g[1].ok.sum(),
+                g[1].errors() + g[1].tooMany.sum());
+        return new String[] {label, num(g[0].p(50)), num(g[0].p(99)), "%p99", Long.toString(g[0].ok.sum()),
+                Long.toString(g[0].errors() + g[0].tooMany.sum()), Long.toString(g[1].ok.sum()), Long.toString(g[1].errors() + g[1].tooMany.sum())};
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** A Markdown table; a cell "%p99" becomes that row's p99 (column 2) over {@code baseP99}. */
+    private static String table(String[] head, List<String[]> rows, double baseP99) {
+        StringBuilder t = new StringBuilder("| ").append(String.join(" | ", head)).append(" |\n|");
+        for (int i = 0; i < head.length; i++) {
+            t.append(i == 0 ? "---|" : "---:|");
+        }
+        t.append('\n');
+        for (String[] r : rows) {
+            t.append("| ");
+            for (int i = 0; i < r.length; i++) {
+                String cell = r[i];
+                if (cell.equals("%p99")) {
+                    double p99 = r[2].equals("-") ? Double.NaN : Double.parseDouble(r[2]);
+                    cell = Double.isNaN(p99) ? "-" : String.format(Locale.ROOT, "%.2fx", p99 / baseP99);
+                }
+                t.append(cell).append(i == r.length - 1 ? " |\n" : " | ");
+            }
+        }
+        return t.toString();
+    }
+}

@@ -1,0 +1,476 @@
+package org.resumelb.proxy.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.resumelb.agent.classify.RequestClasses;
+import org.resumelb.agent.resume.Resume;
+import org.resumelb.agent.resume.ResumeCodec;
+import org.resumelb.agent.resume.ResumeLimits;
+import org.resumelb.proxy.membership.ResumeReceiver;
+import org.resumelb.proxy.membership.WorkerDirectory;
+import org.resumelb.proxy.operations.ClassCounts;
+import org.resumelb.proxy.operations.ProxyMetrics;
+import org.resumelb.proxy.pool.PoolSettings;
+import org.resumelb.proxy.pool.SwitchablePool;
+
+/**
+ * The admission queue over a real pool and router: who gets a freed slot
+ * (priority class, then fewest in flight, then turns, then arrival), the
+ * bounds (429, 503), timeouts, cancels, joins, retries, and a storm of all of
+ * them racing. The order tests are deterministic: every slot frees on the
+ * test's own thread, which then admits the next request before it returns.
+ */
+class AdmissionQueueTest {
+
+    final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    final SwitchablePool pool = new SwitchablePool("least-backlog", PoolSettings.DEFAULTS);
+    final WorkerDirectory directory = new WorkerDirectory(pool, Duration.ofMinutes(1), Duration.ofMinutes(5), Clock.systemUTC());
+    final ResumeReceiver receiver = new ResumeReceiver(new ResumeCodec(ResumeLimits.DEFAULT), null, true, directory);
+    final ProxyMetrics metrics = new ProxyMetrics(pool, directory, receiver, () -> 0);
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    final Map<String, AdmissionQueue.Ticket> tickets = new HashMap<>();
+    Router router;
+    AdmissionQueue queue;
+
+    @AfterEach
+    void stop() {
+        timer.shutdownNow();
+        directory.close();
+    }
+
+    /** A router admitting through a queue of these bounds; the pool's limit set; joins offer slots, as the load balancer wires it. */
+    AdmissionQueue queue(int maxBacklog, int reserved, int maxQueued, int maxQueuedPerUser, Duration timeout) {
+        pool.backlogLimit(maxBacklog, reserved);
+        router = new Router(RequestClasses.parse("host"), pool, directory, metrics, new ClassCounts(100),
+                new RetryPolicy(Set.of("GET"), 2), new AdmissionQueue.Limits(maxQueued, maxQueuedPerUser, timeout), timer);
+        queue = router.admission();
+        directory.onJoin(queue::pump);
+        return queue;
+    }
+
+    void join(String url) {
+        directory.pulled(url, new Resume(url, "w", "1", 1, System.currentTimeMillis(), false, Map.of()));
+    }
+
+    /**
+     * Request {@code name} of {@code user}: admitted at once ("now name"), or waiting (admitted later: "admit name"),
+     * or refused ("429 name", "503 name").
+     */
+    void send(String name, String user, Priority priority) {
+        AdmissionQueue.Ask ask = router.ask(RouterTest.get("site.example"), user, priority);
+        Lease lease = queue.now(ask);
+        if (lease != null) {
+            leases.put(name, lease);
+            events.add("now " + name);
+            return;
+        }
+        AdmissionQueue.Entry entry = queue.enter(ask, guest(name));
+        if (entry.refusal() != null) {
+            events.add(entry.refusal().status() + " " + name);
+        } else {
+            tickets.put(name, entry.ticket());
+        }
+    }
+
+    void send(String name, String user) {
+        send(name, user, Priority.NORMAL);
+    }
+
+    AdmissionQueue.Guest guest(String name) {
+        return new AdmissionQueue.Guest() {
+            @Override
+            public void admit(Lease lease) {
+                leases.put(name, lease);
+                events.add("admit " + name);
+            }
+
+            @Override
+            public void turnAway() {
+                events.add("away " + name);
+            }
+        };
+    }
+
+    /** Request {@code name} ends (its worker answered): its slot goes to the next in line, on this thread. */
+    void end(String name) {
+        leases.remove(name).success();
+    }
+
+    List<String> admittedAfter(int from) {
+        synchronized (events) {
+            return List.copyOf(events.subList(from, events.size()));
+        }
+    }
+
+    @Test
+    void aRequestGetsAWorkerAtOnceWhileOneHasRoomAndWaitsWhenNoneHas() {
+        queue(2, 0, 100, 100, Duration.ofMinutes(1));
+        join("http://w1");
+        send("a1", "a");
+        send("a2", "a");
+        send("a3", "a");
+        assertEquals(List.of("now a1", "now a2"), events);
+        assertEquals(1, queue.waiting());
+        assertEquals(2, pool.backlog());
+        assertEquals(2, queue.inFlight("a"));
+        end("a1");
+        assertEquals(List.of("now a1", "now a2", "admit a3"), events, "the freed slot goes to the waiting request");
+        assertEquals(0, queue.waiting());
+        end("a2");
+        end("a3");
+        assertEquals(0, pool.backlog());
+        assertEquals(0, queue.users(), "idle users are forgotten");
+        assertEquals(2, queue.count("normal", "admitted"));
+        assertEquals(1, queue.count("normal", "dequeued"));
+    }
+
+    @Test
+    void aFreedSlotGoesToTheWaitingUserWithTheFewestRequestsInFlight() {
+        queue(2, 0, 100, 100, Duration.ofMinutes(1));
+        join("http://w1");
+        send("h1", "heavy");
+        send("h2", "heavy");
+        send("h3", "heavy");
+        send("h4", "heavy");
+        send("h5", "heavy");
+        send("a1", "a");
+        send("b1", "b");
+        int mark = events.size();
+        end("h1"); // heavy 1 in flight, a and b none: a (waiting since before b)
+        end("h2"); // heavy 0, a 1, b 0: heavy and b have as few; heavy has waited since before b
+        end("a1"); // heavy 1, b 0: b
+        end("h3");
+        end("b1");
+        end("h4");
+        assertEquals(List.of("admit a1", "admit h3", "admit b1", "admit h4", "admit h5"), admittedAfter(mark));
+    }
+
+    @Test
+    void usersWithAsManyInFlightTakeTurnsNotArrivalOrder() {
+        queue(1, 0, 100, 100, Duration.ofMinutes(1));
+        join("http://w1");
+        send("x", "x");
+        for (String name : List.of("u1a", "u1b", "u1c")) {
+            send(name, "u1");
+        }
+        send("u2a", "u2");
+        send("u2b", "u2");
+        int mark = events.size();
+        for (String name : List.of("x", "u1a", "u2a", "u1b", "u2b")) {
+            end(name);
+        }
+        assertEquals(List.of("admit u1a", "admit u2a", "admit u1b", "admit u2b", "admit u1c"), admittedAfter(mark));
+    }
+
+    @Test
+    void withoutAUserKeyEveryRequestIsOneUserServedInArrivalOrder() {
+        queue(1, 0, 100, 0, Duration.ofMinutes(1));
+        join("http://w1");
+        send("x", "");
+        for (String name : List.of("a", "b", "c", "d")) {
+            send(name, "");
+        }
+        int mark = events.size();
+        for (String name : List.of("x", "a", "b", "c")) {
+            end(name);
+        }
+        assertEquals(List.of("admit a", "admit b", "admit c", "admit d"), admittedAfter(mark));
+        assertFalse(events.stream().anyMatch(e -> e.startsWith("429")), "no per-user bound without a user key");
+    }
+
+    @Test
+    void highPriorityRequestsGoFirstAndOnlyTheyTakeReservedSlots() {
+        queue(2, 1, 100, 0, Duration.ofMinutes(1));
+        join("http://w1");
+        send("n1", "", Priority.NORMAL);
+        send("n2", "", Priority.NORMAL);
+        send("n3", "", Priority.NORMAL);
+        assertEquals(List.of("now n1"), events, "normal requests may fill maxBacklog - reservedBacklog = 1");
+        send("h1", "", Priority.HIGH);
+        assertEquals(List.of("now n1", "now h1"), events, "a high request takes the reserved slot at once, past the waiting normal ones");
+        send("h2", "", Priority.HIGH);
+        assertEquals(1, queue.queued("high"));
+        assertEquals(2, queue.queued("normal"));
+        int mark = events.size();
+        end("n1"); // the freed slot: h2 before n2, which waited longer
+        end("h1"); // backlog 1 (h2): a normal request may not take the reserved slot
+        assertEquals(List.of("admit h2"), admittedAfter(mark));
+        end("h2");
+        end("n2");
+        assertEquals(List.of("admit h2", "admit n2", "admit n3"), admittedAfter(mark));
+        assertEquals(1, queue.count("high", "admitted"));
+        assertEquals(1, queue.count("high", "dequeued"));
+        assertEquals(2, queue.count("normal", "dequeued"));
+    }
+
+    @Test
+    void aFloodOfNormalRequestsNeverTakesTheReservedSlots() {
+        queue(3, 1, 10_000, 0, Duration.ofMinutes(1));
+        join("http://w1");
+        join("http://w2");
+        for (int i = 0; i < 500; i++) {
+            send("n" + i, "", Priority.NORMAL);
+        }
+        assertEquals(4, pool.backlog(), "2 workers x (3 - 1)");
+        for (int round = 0; round < 20; round++) {
+            String normal = leases.keySet().stream().filter(n -> n.startsWith("n")).findFirst().orElseThrow();
+            end(normal);
+            assertEquals(4, pool.backlog(), "the freed slot went to the next normal request, and no further");
+            send("h" + round, "", Priority.HIGH);
+            assertTrue(events.contains("now h" + round), "the reserve was left for the high request of round " + round);
+            end("h" + round);
+        }
+        assertEquals(500 - 4 - 20, queue.queued("normal"));
+    }
+
+    @Test
+    void aUserWithMaxQueuedPerUserWaitingGets429AndAFullQueue503() {
+        queue(1, 0, 3, 2, Duration.ofMinutes(1));
+        join("http://w1");
+        send("x", "x");
+        send("h1", "heavy");
+        send("h2", "heavy");
+        send("h3", "heavy");
+        send("a1", "a");
+        send("b1", "b");
+        assertEquals(List.of("now x", "429 h3", "503 b1"), events);
+        assertEquals(3, queue.waiting());
+        assertEquals(1, queue.count("normal", "too_many_queued"));
+        assertEquals(1, queue.count("normal", "queue_full"));
+        end("x");
+        assertEquals("admit h1", events.get(events.size() - 1), "heavy and a have none in flight; heavy waited first");
+        send("h4", "heavy");
+        assertEquals(3, queue.waiting(), "h4 waits: heavy has one waiting now");
+    }
+
+    @Test
+    void aZeroTimeoutOrAClosedQueueRefusesWaiting() {
+        queue(1, 0, 100, 100, Duration.ZERO);
+        join("http://w1");
+        send("x", "x");
+        send("y", "y");
+        assertEquals(List.of("now x", "503 y"), events);
+    }
+
+    @Test
+    void aRequestWaitingQueueTimeoutIsTurnedAwayOnceAndNeverAdmitted() throws Exception {
+        queue(1, 0, 100, 100, Duration.ofMillis(50));
+        join("http://w1");
+        send("x", "x");
+        CountDownLatch away = new CountDownLatch(1);
+        AtomicInteger admitted = new AtomicInteger();
+        AdmissionQueue.Entry entry = queue.enter(router.ask(RouterTest.get("s"), "y", Priority.NORMAL), new AdmissionQueue.Guest() {
+            @Override
+            public void admit(Lease lease) {
+                admitted.incrementAndGet();
+                lease.release();
+            }
+
+            @Override
+            public void turnAway() {
+                away.countDown();
+            }
+        });
+        assertNotNull(entry.ticket());
+        assertTrue(away.await(10, TimeUnit.SECONDS), "turned away");
+        end("x");
+        assertEquals(0, admitted.get());
+        assertFalse(entry.ticket().cancel(), "it had ended already");
+        assertEquals(0, queue.waiting());
+        assertEquals(1, queue.count("normal", "timed_out"));
+        assertEquals(0, queue.users());
+    }
+
+    @Test
+    void aCancelledRequestLeavesWithoutACallbackAndFreesItsPlace() {
+        queue(1, 0, 1, 100, Duration.ofMinutes(1));
+        join("http://w1");
+        send("x", "x");
+        send("a", "a");
+        send("b", "b");
+        assertEquals(List.of("now x", "503 b"), events);
+        assertTrue(tickets.get("a").cancel());
+        assertFalse(tickets.get("a").cancel(), "once");
+        send("c", "c");
+        end("x");
+        assertEquals(List.of("now x", "503 b", "admit c"), events);
+        assertEquals(1, queue.count("normal", "cancelled"));
+    }
+
+    @Test
+    void aJoiningWorkerAdmitsWaitingRequests() {
+        queue(1, 0, 100, 100, Duration.ofMinutes(1));
+        send("a", "a");
+        send("b", "b");
+        send("c", "c");
+        assertEquals(List.of(), events, "no worker yet");
+        join("http://w1");
+        join("http://w2");
+        assertEquals(List.of("admit a", "admit b"), events);
+    }
+
+    @Test
+    void closingTurnsEveryWaitingRequestAway() {
+        queue(1, 0, 100, 100, Duration.ofMinutes(1));
+        join("http://w1");
+        send("x", "x");
+        send("a", "a");
+        send("b", "b");
+        queue.close();
+        assertEquals(List.of("now x", "away a", "away b"), events);
+        send("c", "c");
+        assertEquals("503 c", events.get(events.size() - 1));
+        end("x");
+        assertEquals(0, queue.users());
+    }
+
+    @Test
+    void aRetryTakesAFreeSlotWithoutQueueingAndCountsAsTheSameRequest() {
+        queue(1, 0, 100, 100, Duration.ofMinutes(1));
+        join("http://w1");
+        join("http://w2");
+        join("http://w3");
+        send("a", "a");
+        send("b", "b");
+        Lease failed = leases.remove("a");
+        Lease retried = router.retry(failed, Failure.CONNECTION, "reset", "GET", false, false);
+        assertNotNull(retried, "w3 had room");
+        assertEquals(1, queue.inFlight("a"), "the retry's lease is the request's one in flight");
+        send("c", "c");
+        assertEquals(1, queue.waiting(), "w1 ejected, w2 and w3 busy");
+        Lease again = router.retry(retried, Failure.CONNECTION, "reset", "GET", false, false);
+        assertNull(again, "no worker with room: the retry does not queue, the request fails");
+        assertEquals(List.of("now a", "now b"), events, "c still waits: its slot went with the ejected worker");
+        assertEquals(0, queue.inFlight("a"));
+        end("b");
+        assertTrue(events.contains("admit c"));
+    }
+
+    @Test
+    void admissionsTimeoutsCancelsAndEndsRacingEndEveryRequestOnceAndLeakNoSlot() throws Exception {
+        queue(2, 1, 200, 10, Duration.ofMillis(20));
+        for (int i = 1; i <= 4; i++) {
+            join("http://w" + i);
+        }
+        int threads = 6;
+        int perThread = 3_000;
+        ConcurrentLinkedQueue<Lease> toEnd = new ConcurrentLinkedQueue<>();
+        List<AtomicInteger> ends = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger refused = new AtomicInteger();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            long seed = 7 + t;
+            Thread thread = new Thread(() -> {
+                SplittableRandom random = new SplittableRandom(seed);
+                try {
+                    go.await();
+                    for (int i = 0; i < perThread; i++) {
+                        Priority p = random.nextInt(5) == 0 ? Priority.HIGH : Priority.NORMAL;
+                        AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(30)), "u" + random.nextInt(20), p);
+                        Lease now = queue.now(ask);
+                        if (now != null) {
+                            toEnd.add(now);
+                        } else {
+                            AtomicInteger mine = new AtomicInteger();
+                            ends.add(mine);
+                            AdmissionQueue.Entry entry = queue.enter(ask, new AdmissionQueue.Guest() {
+                                @Override
+                                public void admit(Lease lease) {
+                                    mine.incrementAndGet();
+                                    toEnd.add(lease);
+                                }
+
+                                @Override
+                                public void turnAway() {
+                                    mine.incrementAndGet();
+                                }
+                            });
+                            if (entry.refusal() != null) {
+                                mine.incrementAndGet();
+                                refused.incrementAndGet();
+                            } else if (random.nextInt(10) == 0 && entry.ticket().cancel()) {
+                                mine.incrementAndGet();
+                            }
+                        }
+                        for (int k = random.nextInt(2); k > 0; k--) { // fewer ends than requests: the queue fills up to its bounds
+                            Lease l = toEnd.poll();
+                            if (l != null) {
+                                switch (random.nextInt(4)) {
+                                    case 0 -> l.release();
+                                    case 1 -> l.failed(Failure.TIMEOUT, "t");
+                                    default -> l.success();
+                                }
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            running.add(thread);
+            thread.start();
+        }
+        go.countDown();
+        for (Thread thread : running) {
+            thread.join(60_000);
+            assertFalse(thread.isAlive(), "bounded");
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        long deadline = System.currentTimeMillis() + 20_000;
+        while ((queue.waiting() > 0 || !toEnd.isEmpty()) && System.currentTimeMillis() < deadline) {
+            Lease l = toEnd.poll();
+            if (l != null) {
+                l.success();
+            } else {
+                Thread.sleep(5); // the last waiting requests time out (20 ms)
+            }
+        }
+        Lease l;
+        while ((l = toEnd.poll()) != null) {
+            l.success();
+        }
+        synchronized (ends) {
+            for (AtomicInteger e : ends) {
+                assertEquals(1, e.get(), "every waiting request ended exactly once");
+            }
+        }
+        assertEquals(0, queue.waiting());
+        assertEquals(0, pool.backlog(), "no slot leaked");
+        assertEquals(0, router.inFlight());
+        assertEquals(0, queue.users(), "no user left behind");
+        long dequeued = queue.count("normal", "dequeued") + queue.count("high", "dequeued");
+        long timedOut = queue.count("normal", "timed_out") + queue.count("high", "timed_out");
+        long cancelled = queue.count("normal", "cancelled") + queue.count("high", "cancelled");
+        System.out.printf("admission storm: %d waited: %d dequeued, %d timed out, %d refused, %d cancelled%n", ends.size(), dequeued,
+                timedOut, refused.get(), cancelled);
+        assertEquals(ends.size(), dequeued + timedOut + cancelled + refused.get(), "the counts add up");
+        assertTrue(dequeued > 0 && refused.get() + timedOut > 0, "the storm reached both the queue and its bounds: " + dequeued
+                + " dequeued, " + timedOut + " timed out, " + refused.get() + " refused, " + cancelled + " cancelled");
+    }
+}
