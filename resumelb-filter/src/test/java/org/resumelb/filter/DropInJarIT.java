@@ -116,7 +116,7 @@ class DropInJarIT {
             Class<?> limits = webapp.loadClass("org.resumelb.agent.resume.ResumeLimits");
             Class<?> resumeType = webapp.loadClass("org.resumelb.agent.resume.Resume");
             Object codec = codecType.getConstructor(limits).newInstance(limits.getField("DEFAULT").get(null));
-            Object resume = resumeType.getConstructors()[0].newInstance("http://w:1/app", "id#1", null, 1L, 2L, false, Map.of("site", 0.1 + 0.2));
+            Object resume = resumeType.getConstructor(String.class, String.class, String.class, long.class, long.class, boolean.class, Map.class).newInstance("http://w:1/app", "id#1", null, 1L, 2L, false, Map.of("site", 0.1 + 0.2));
             assertEquals(resume, codecType.getMethod("decode", byte[].class).invoke(codec,
                     (Object) codecType.getMethod("encode", resumeType).invoke(codec, resume)), "and so does the jar's, beside it");
             System.out.printf("a webapp with its own %s: %d multi-release Jackson classes, each resolved from the webapp's Jackson%n",
@@ -146,12 +146,12 @@ class DropInJarIT {
             Class<?> resumeType = loader.loadClass("org.resumelb.agent.resume.Resume");
             assertNotEquals(codecType, org.resumelb.agent.resume.ResumeCodec.class, "loaded from the drop-in jar");
             Object codec = codecType.getConstructor(limits).newInstance(limits.getField("DEFAULT").get(null));
-            Object resume = resumeType.getConstructors()[0].newInstance("http://w:1/app", "id#1", null, 1L, 2L, false, Map.of("site", 2.5));
+            Object resume = resumeType.getConstructor(String.class, String.class, String.class, long.class, long.class, boolean.class, Map.class).newInstance("http://w:1/app", "id#1", null, 1L, 2L, false, Map.of("site", 2.5));
             byte[] json = (byte[]) codecType.getMethod("encode", resumeType).invoke(codec, resume);
             Object back = codecType.getMethod("decode", byte[].class).invoke(codec, (Object) json);
             assertEquals(resume, back);
             // A number through Jackson's fast double parser and writer (the classes that had multi-release versions).
-            Object scored = resumeType.getConstructors()[0].newInstance("http://w:1/app", "id#1", null, 1L, 2L, false,
+            Object scored = resumeType.getConstructor(String.class, String.class, String.class, long.class, long.class, boolean.class, Map.class).newInstance("http://w:1/app", "id#1", null, 1L, 2L, false,
                     Map.of("pi", Math.PI, "tiny", 1.0e-300, "big", 123456789.123456789));
             Object scoredBack = codecType.getMethod("decode", byte[].class).invoke(codec,
                     (Object) codecType.getMethod("encode", resumeType).invoke(codec, scored));
