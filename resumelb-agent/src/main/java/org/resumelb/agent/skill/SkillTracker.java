@@ -42,6 +42,12 @@ public final class SkillTracker {
     private final Object admission = new Object();
     /** The current classifier's fingerprint; written under {@code admission}. */
     private volatile String classifier;
+    /**
+     * Counts classifier changes twice, before and after each ({@link #adopt}):
+     * odd while one is under way, so that {@link #snapshot} can take the
+     * fingerprint and the skills as one (a sequence lock).
+     */
+    private final AtomicLong changes = new AtomicLong();
 
     /** The decayed numbers of one class; guarded by its own monitor. */
     private static final class Perf {
@@ -276,8 +282,10 @@ public final class SkillTracker {
                 return 0;
             }
             int forgotten = perf.size();
+            changes.incrementAndGet(); // odd: a change is under way, snapshots wait
             classifier = fingerprint;
             clear();
+            changes.incrementAndGet();
             return forgotten;
         }
     }
@@ -288,15 +296,22 @@ public final class SkillTracker {
 
     /**
      * The skills with the fingerprint they were learned under: a snapshot is
-     * retaken when the classifier changed while the skills were read, so a
-     * résumé never labels one classifier's classes with another's fingerprint.
+     * retaken when a classifier change began or ended while it was read (a
+     * sequence lock on {@code changes}), so a résumé never labels one
+     * classifier's classes with another's fingerprint. Lock-free for readers;
+     * it spins only while a change clears the classes.
      */
     public Snapshot snapshot() {
         while (true) {
-            String before = classifier;
+            long before = changes.get();
+            if ((before & 1) != 0) {
+                Thread.onSpinWait(); // a change is under way: its fingerprint is set, its classes not yet cleared
+                continue;
+            }
+            String fingerprint = classifier;
             Map<String, Double> skills = skills();
-            if (java.util.Objects.equals(before, classifier)) {
-                return new Snapshot(before, skills);
+            if (changes.get() == before) {
+                return new Snapshot(fingerprint, skills);
             }
         }
     }
