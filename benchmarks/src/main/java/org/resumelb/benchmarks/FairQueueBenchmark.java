@@ -47,8 +47,10 @@ import org.eclipse.jetty.http.HttpHeader;
  *
  * <p>Run (a few minutes; see BENCHMARKS.md):
  * {@code flock /tmp/bench.lock mvn -o -B -q -DskipTests -pl benchmarks -am -Pfairqueue package}
- * with flags in {@code -Dbench.args="--seconds 20"}: {@code --seconds} measured
- * per case (default 20), {@code --warm} before it (3), {@code --cores} (4) and
+ * with flags in {@code -Dbench.args="--rounds 3"}: {@code --rounds} of all cases side
+ * by side (default 3; medians are reported), {@code --seconds} measured per case and
+ * round (10), {@code --warm} before it (2), {@code --warm-proxies} of load through
+ * each proxy JVM first (6), {@code --cores} (4) and
  * {@code --cpu-us} (40000) per worker, {@code --light-rate} per light user (7.5/s),
  * {@code --max-queued-per-user} (50), {@code --high-rate} (20/s), {@code --flood} (64).
  * Writes {@code target/fairqueue/results.md}.
@@ -91,9 +93,10 @@ public final class FairQueueBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> flags = ProxyOverhead.flags(args);
-        double seconds = Double.parseDouble(flags.getOrDefault("seconds", "20"));
-        double warm = Double.parseDouble(flags.getOrDefault("warm", "3"));
-        double warmProxies = Double.parseDouble(flags.getOrDefault("warm-proxies", "8"));
+        double seconds = Double.parseDouble(flags.getOrDefault("seconds", "10"));
+        double warm = Double.parseDouble(flags.getOrDefault("warm", "2"));
+        double warmProxies = Double.parseDouble(flags.getOrDefault("warm-proxies", "6"));
+        int rounds = Integer.parseInt(flags.getOrDefault("rounds", "3"));
         int cores = Integer.parseInt(flags.getOrDefault("cores", "4"));
         long cpuMicros = Long.parseLong(flags.getOrDefault("cpu-us", "40000"));
         double lightRate = Double.parseDouble(flags.getOrDefault("light-rate", "7.5"));
@@ -122,9 +125,9 @@ public final class FairQueueBenchmark {
         String header = String.format(Locale.ROOT,
                 "Fair queue benchmark, %s, %d cores, Java %s.%n"
                         + "%d newsroom worker JVMs, each %d cores x %.0f ms per request (capacity %.0f req/s in all); ResumeLB proxy JVMs"
-                        + " with maxBacklog=%d, policy least-backlog, queueTimeout 5 s; %.0f s measured per case after %.0f s.%n",
+                        + " with maxBacklog=%d, policy least-backlog, queueTimeout 5 s; %.0f s measured per case after %.0f s, %d rounds.%n",
                 java.time.LocalDateTime.now().withNano(0), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                workers, cores, cpuMicros / 1000.0, capacity, cores, seconds, warm);
+                workers, cores, cpuMicros / 1000.0, capacity, cores, seconds, warm, rounds);
         System.out.print(header);
 
         HttpClient client = new HttpClient();
@@ -168,37 +171,40 @@ public final class FairQueueBenchmark {
                 fairness(client, url, lightRate, false, 0, warmProxies);
             }
 
-            // 1. Fairness.
             String fairTitle = String.format(Locale.ROOT, "Fairness: 20 light users at %.1f req/s each (%.0f%% of capacity), one heavy user at"
                     + " %.0f req/s (10x; the total %.0f%% of capacity); maxQueuedPerUser=%d with userKey.", lightRate,
                     100 * 20 * lightRate / capacity, 10 * lightRate, 100 * 30 * lightRate / capacity, perUser);
-            System.out.println();
-            System.out.println(fairTitle);
-            List<String[]> fairRows = new ArrayList<>();
-            Group[] alone = fairness(client, urls.get("fair"), lightRate, false, warm, seconds);
-            fairRows.add(fairRow("light users alone", alone));
-            Group[] fair = fairness(client, urls.get("fair"), lightRate, true, warm, seconds);
-            fairRows.add(fairRow("+ heavy user, userKey=header:X-User", fair));
-            Group[] fifo = fairness(client, urls.get("fifo"), lightRate, true, warm, seconds);
-            fairRows.add(fairRow("+ heavy user, no userKey (first come, first served)", fifo));
-            String fairTable = table(new String[] {"case", "light p50 ms", "light p99 ms", "light p99 / alone", "light 200",
-                    "light 429 / 503 / other", "heavy 200", "heavy 429 / 503 / other"}, fairRows, alone[0].p(99));
-            System.out.print(fairTable);
-
-            // 2. Priorities.
             String prioTitle = String.format(Locale.ROOT, "Priorities: high-priority requests at %.0f req/s (4 users, X-Priority: high),"
                     + " a flood of %d low-priority requests kept outstanding.", highRate, flood);
-            System.out.println();
-            System.out.println(prioTitle);
-            List<String[]> prioRows = new ArrayList<>();
-            Group[] highAlone = priority(client, urls.get("priority"), highRate, 0, warm, seconds);
-            prioRows.add(prioRow("high alone (priority=header:X-Priority)", highAlone));
-            prioRows.add(prioRow("+ low flood, priority, reservedBacklog=0", priority(client, urls.get("priority"), highRate, flood, warm, seconds)));
-            prioRows.add(prioRow("+ low flood, priority, reservedBacklog=1", priority(client, urls.get("reserved"), highRate, flood, warm, seconds)));
-            prioRows.add(prioRow("+ low flood, no priority setting", priority(client, urls.get("fifo"), highRate, flood, warm, seconds)));
-            String prioTable = table(new String[] {"case", "high p50 ms", "high p99 ms", "high p99 / alone", "high 2xx", "high errors",
-                    "low 2xx", "low errors"}, prioRows, highAlone[0].p(99));
-            System.out.print(prioTable);
+            String[] fairLabels = {"light users alone", "+ heavy user, userKey=header:X-User", "+ heavy user, no userKey (first come, first served)"};
+            String[] prioLabels = {"high alone (priority=header:X-Priority)", "+ low flood, priority, reservedBacklog=0",
+                "+ low flood, priority, reservedBacklog=1", "+ low flood, no priority setting"};
+            List<List<Group[]>> fair = new ArrayList<>();
+            List<List<Group[]>> prio = new ArrayList<>();
+            for (int c = 0; c < fairLabels.length; c++) {
+                fair.add(new ArrayList<>());
+            }
+            for (int c = 0; c < prioLabels.length; c++) {
+                prio.add(new ArrayList<>());
+            }
+            // Rounds of every case side by side: the machine's hiccups spread over all of them, and medians damp them.
+            for (int round = 1; round <= rounds; round++) {
+                System.out.printf(Locale.ROOT, "%nRound %d of %d. %s%n", round, rounds, fairTitle);
+                fair.get(0).add(fairRow(fairLabels[0], fairness(client, urls.get("fair"), lightRate, false, warm, seconds)));
+                fair.get(1).add(fairRow(fairLabels[1], fairness(client, urls.get("fair"), lightRate, true, warm, seconds)));
+                fair.get(2).add(fairRow(fairLabels[2], fairness(client, urls.get("fifo"), lightRate, true, warm, seconds)));
+                System.out.println(prioTitle);
+                prio.get(0).add(prioRow(prioLabels[0], priority(client, urls.get("priority"), highRate, 0, warm, seconds)));
+                prio.get(1).add(prioRow(prioLabels[1], priority(client, urls.get("priority"), highRate, flood, warm, seconds)));
+                prio.get(2).add(prioRow(prioLabels[2], priority(client, urls.get("reserved"), highRate, flood, warm, seconds)));
+                prio.get(3).add(prioRow(prioLabels[3], priority(client, urls.get("fifo"), highRate, flood, warm, seconds)));
+            }
+            String fairTable = table(new String[] {"case", "light p50 ms", "light p99 ms", "light p99 / alone", "light p99 by round",
+                "light 200", "light 429 / 503 / other", "heavy 200", "heavy 429 / 503 / other"}, fairLabels, fair);
+            String prioTable = table(new String[] {"case", "high p50 ms", "high p99 ms", "high p99 / alone", "high p99 by round",
+                "high 200", "high 429 / 503 / other", "low 200", "low 429 / 503 / other"}, prioLabels, prio);
+            System.out.printf(Locale.ROOT, "%nMedians of %d rounds.%n%s%n%n%s%n%s%n%n%s", rounds, fairTitle, fairTable, prioTitle, prioTable);
+            md.append("Medians of ").append(rounds).append(" rounds.\n\n");
             md.append(fairTitle).append("\n\n").append(fairTable).append('\n').append(prioTitle).append("\n\n").append(prioTable);
             Files.writeString(dir.resolve("results.md"), md.toString());
             System.out.println("Written: " + dir.resolve("results.md"));
@@ -336,45 +342,66 @@ public final class FairQueueBenchmark {
         });
     }
 
-    private static String[] fairRow(String label, Group[] g) {
-        System.out.printf(Locale.ROOT, "  %-52s light p50 %.1f ms, p99 %.1f ms (%d ok, %d 429, %d 503, %d other); heavy %d ok, %d 429, %d 503,"
-                        + " %d other%n", label, g[0].p(50), g[0].p(99), g[0].ok.sum(), g[0].tooMany.sum(), g[0].unavailable.sum(),
-                g[0].other.sum(), g[1].ok.sum(), g[1].tooMany.sum(), g[1].unavailable.sum(), g[1].other.sum());
-        return new String[] {label, num(g[0].p(50)), num(g[0].p(99)), "%p99", Long.toString(g[0].ok.sum()),
-                g[0].tooMany.sum() + " / " + g[0].unavailable.sum() + " / " + g[0].other.sum(), Long.toString(g[1].ok.sum()),
-                g[1].tooMany.sum() + " / " + g[1].unavailable.sum() + " / " + g[1].other.sum()};
+    private static Group[] fairRow(String label, Group[] g) {
+        System.out.printf(Locale.ROOT, "  %-52s light p50 %.1f ms, p99 %.1f ms (%d ok, %s); heavy %d ok, %s%n",
+                label, g[0].p(50), g[0].p(99), g[0].ok.sum(), refusals(g[0]) + " 429/503/other", g[1].ok.sum(), refusals(g[1]) + " 429/503/other");
+        return g;
     }
 
-    private static String[] prioRow(String label, Group[] g) {
-        System.out.printf(Locale.ROOT, "  %-52s high p50 %.1f ms, p99 %.1f ms (%d ok, %d errors); low %d ok, %d errors%n",
-                label, g[0].p(50), g[0].p(99), g[0].ok.sum(), g[0].errors() + g[0].tooMany.sum(), g[1].ok.sum(),
-                g[1].errors() + g[1].tooMany.sum());
-        return new String[] {label, num(g[0].p(50)), num(g[0].p(99)), "%p99", Long.toString(g[0].ok.sum()),
-                Long.toString(g[0].errors() + g[0].tooMany.sum()), Long.toString(g[1].ok.sum()), Long.toString(g[1].errors() + g[1].tooMany.sum())};
+    private static Group[] prioRow(String label, Group[] g) {
+        System.out.printf(Locale.ROOT, "  %-52s high p50 %.1f ms, p99 %.1f ms (%d ok, %s); low %d ok, %s%n",
+                label, g[0].p(50), g[0].p(99), g[0].ok.sum(), refusals(g[0]) + " 429/503/other", g[1].ok.sum(), refusals(g[1]) + " 429/503/other");
+        return g;
+    }
+
+    private static String refusals(Group g) {
+        return g.tooMany.sum() + " / " + g.unavailable.sum() + " / " + g.other.sum();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> v = values.stream().filter(d -> !Double.isNaN(d)).sorted().toList();
+        if (v.isEmpty()) {
+            return Double.NaN;
+        }
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    /**
+     * A Markdown table, one row per case: the first group's median p50 and p99 over the rounds, that p99 over the first
+     * case's, the p99 of each round, and both groups' answers summed over the rounds.
+     */
+    private static String table(String[] head, String[] labels, List<List<Group[]>> cases) {
+        StringBuilder t = new StringBuilder("| ").append(String.join(" | ", head)).append(" |\n|");
+        for (int i = 0; i < head.length; i++) {
+            t.append(i == 0 ? "---|" : "---:|");
+        }
+        t.append('\n');
+        double base = median(cases.get(0).stream().map(g -> g[0].p(99)).toList());
+        for (int c = 0; c < labels.length; c++) {
+            List<Group[]> runs = cases.get(c);
+            double p50 = median(runs.stream().map(g -> g[0].p(50)).toList());
+            double p99 = median(runs.stream().map(g -> g[0].p(99)).toList());
+            String byRound = String.join(" / ", runs.stream().map(g -> num(g[0].p(99))).toList());
+            long[] sums = new long[8];
+            for (Group[] g : runs) {
+                for (int k = 0; k < 2; k++) {
+                    sums[4 * k] += g[k].ok.sum();
+                    sums[4 * k + 1] += g[k].tooMany.sum();
+                    sums[4 * k + 2] += g[k].unavailable.sum();
+                    sums[4 * k + 3] += g[k].other.sum();
+                }
+            }
+            String ratio = Double.isNaN(p99) || Double.isNaN(base) ? "-" : String.format(Locale.ROOT, "%.2fx", p99 / base);
+            t.append("| ").append(String.join(" | ", labels[c], num(p50), num(p99), ratio, byRound, Long.toString(sums[0]),
+                    sums[1] + " / " + sums[2] + " / " + sums[3], Long.toString(sums[4]), sums[5] + " / " + sums[6] + " / " + sums[7]))
+                    .append(" |\n");
+        }
+        return t.toString();
     }
 
     private static String num(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
-    /** A Markdown table; a cell "%p99" becomes that row's p99 (column 2) over {@code baseP99}. */
-    private static String table(String[] head, List<String[]> rows, double baseP99) {
-        StringBuilder t = new StringBuilder("| ").append(String.join(" | ", head)).append(" |\n|");
-        for (int i = 0; i < head.length; i++) {
-            t.append(i == 0 ? "---|" : "---:|");
-        }
-        t.append('\n');
-        for (String[] r : rows) {
-            t.append("| ");
-            for (int i = 0; i < r.length; i++) {
-                String cell = r[i];
-                if (cell.equals("%p99")) {
-                    double p99 = r[2].equals("-") ? Double.NaN : Double.parseDouble(r[2]);
-                    cell = Double.isNaN(p99) ? "-" : String.format(Locale.ROOT, "%.2fx", p99 / baseP99);
-                }
-                t.append(cell).append(i == r.length - 1 ? " |\n" : " | ");
-            }
-        }
-        return t.toString();
-    }
 }
