@@ -154,11 +154,16 @@ public class ResumeFilter implements Filter {
      */
     private String loadBalancerClassifier(HttpServletRequest request) {
         String fingerprint = request.getHeader(Protocol.CLASSIFIER_HEADER);
-        if (fingerprint == null || request.getHeader(Protocol.CLASS_HEADER) == null
-                || !Protocol.FINGERPRINT.matcher(fingerprint).matches() || !trust.isLoadBalancer(request.getRemoteAddr())) {
+        if (fingerprint == null || request.getHeader(Protocol.CLASS_HEADER) == null || !trust.isLoadBalancer(request.getRemoteAddr())) {
             return null;
         }
         String before = tracker.classifier();
+        if (fingerprint.equals(before)) {
+            return fingerprint; // the usual case: no pattern match on every request
+        }
+        if (!Protocol.FINGERPRINT.matcher(fingerprint).matches()) {
+            return null;
+        }
         int forgotten = tracker.adopt(fingerprint);
         if (forgotten >= 0) {
             if (before != null) {

@@ -197,10 +197,14 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         }
     }
 
+    /** The classifier when none is set. */
+    static final String DEFAULT_CLASSIFIER = "host";
+
     private static ProxySettings readChecked(Settings s) {
-        RequestClassifier classifier = s.parsed("classifier", "host", RequestClasses::parse, null);
+        String classifierSetting = java.util.Objects.requireNonNullElse(s.raw("classifier"), DEFAULT_CLASSIFIER);
+        RequestClassifier classifier = s.parsed("classifier", DEFAULT_CLASSIFIER, RequestClasses::parse, null);
         String classifierFingerprint = s.bool("classifierFingerprint", true)
-                ? Protocol.fingerprint(s.raw("classifier") == null ? "host" : s.raw("classifier")) : null;
+                ? Protocol.fingerprint(classifierSetting) : null;
         RuntimeSettings runtime = RuntimeSettings.read(s);
 
         byte[] secret = s.secret();
