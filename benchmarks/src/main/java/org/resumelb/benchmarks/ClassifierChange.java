@@ -39,14 +39,16 @@ import org.resumelb.samples.demo.Zipf;
  * every class name the workers' résumés hold is a real class again, but of
  * another site than the one their caches hold.</li>
  * </ul>
- * Each case runs with the proxy's {@code classifierFingerprint} true and false
- * (a setting the proxy only warns about until it exists); the control runs
- * with the first value only. Every request carries the {@code X-Site-Old}
+ * Each case runs with the proxy's {@code classifierFingerprint} true and false,
+ * and {@code previous}: fingerprints on and the new load balancer's
+ * {@code previousClassifier} set to the classifier it replaces (settings the
+ * proxy only warns about until they exist); the control runs with the first
+ * value only. Every request carries the {@code X-Site-Old}
  * header, whatever the classifier.
  *
  * <p>Flags: {@code --warmup S} (25) {@code --steady S} (10, before the change)
  * {@code --after S} (60, after the load resumed) {@code --cases
- * same,rename,decoy} {@code --fingerprint true,false} {@code --heartbeat S}
+ * same,rename,decoy} {@code --fingerprint true,false,previous} {@code --heartbeat S}
  * (10, the workers' filter {@code heartbeat}, in seconds) {@code --jvm-warmup S}
  * (20, a throwaway run first, see {@link Joining#warmJvm}).
  */
@@ -101,7 +103,7 @@ public final class ClassifierChange {
         double after = Double.parseDouble(flags.getOrDefault("after", "60"));
         double heartbeat = Double.parseDouble(flags.getOrDefault("heartbeat", "10"));
         List<String> caseNames = List.of(flags.getOrDefault("cases", "same,rename,decoy").split(","));
-        List<String> fingerprints = List.of(flags.getOrDefault("fingerprint", "true,false").split(","));
+        List<String> fingerprints = List.of(flags.getOrDefault("fingerprint", "true,false,previous").split(","));
         List<Case> cases = new ArrayList<>();
         for (String n : caseNames) {
             cases.add(CASES.stream().filter(c -> c.name().equals(n)).findFirst()
@@ -156,8 +158,12 @@ public final class ClassifierChange {
         DemoOptions d = new DemoOptions(WORKERS, SITES, 500, 10, 10_000, 10_000, 1.0, CLIENTS, Duration.ofSeconds(1), Duration.ofSeconds(1),
                 List.of("resume"));
         System.out.printf(Locale.ROOT, "-- %s (%s -> %s), classifierFingerprint=%s%n", c.name(), c.from(), c.to(), fingerprint);
-        Map<String, String> a = Map.of("classifier", c.from(), "classifierFingerprint", fingerprint);
-        Map<String, String> b = Map.of("classifier", c.to(), "classifierFingerprint", fingerprint);
+        // "previous": fingerprints on, and the new load balancer told the classifier it replaces (previousClassifier).
+        boolean previous = fingerprint.equals("previous");
+        String fp = previous ? "true" : fingerprint;
+        Map<String, String> a = Map.of("classifier", c.from(), "classifierFingerprint", fp);
+        Map<String, String> b = previous ? Map.of("classifier", c.to(), "classifierFingerprint", fp, "previousClassifier", c.from())
+                : Map.of("classifier", c.to(), "classifierFingerprint", fp);
         String hb = java.math.BigDecimal.valueOf(heartbeat).stripTrailingZeros().toPlainString();
         try (DemoCluster cluster = new DemoCluster(wars, "resume", d, a, Map.of("heartbeat", hb))) {
             cluster.awaitWorkers(30_000);

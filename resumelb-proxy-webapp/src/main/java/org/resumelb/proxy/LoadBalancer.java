@@ -106,6 +106,9 @@ public final class LoadBalancer implements AutoCloseable {
                 settings.workerTtl());
         directory.readmitThrough(readmission);
         directory.classifierFingerprint(settings.classifierFingerprint());
+        if (settings.previousClassifier() != null) {
+            directory.previousClassifierFingerprint(settings.previousClassifier().fingerprint());
+        }
         waitingRoom = new WaitingRoom(settings.queueTimeout(), settings.maxQueued(), timer, () -> pool.size() > 0);
         directory.onJoin(waitingRoom::open);
         metrics = new ProxyMetrics(pool, directory, receiver, waitingRoom::waiting);
@@ -114,6 +117,9 @@ public final class LoadBalancer implements AutoCloseable {
                 new RetryPolicy(settings.retryMethods(), settings.maxRetries()), settings.sticky(),
                 admission.on() ? new AdmissionQueue.Limits(settings.maxQueued(), admission.maxQueuedPerUser(), settings.queueTimeout()) : null,
                 timer);
+        if (settings.previousClassifier() != null) {
+            router.previousClassifier(settings.previousClassifier().classifier());
+        }
         if (router.admission() != null) {
             metrics.admission(router.admission());
             directory.onJoin(router.admission()::pump);

@@ -37,7 +37,8 @@ import org.resumelb.proxy.route.UserKey;
  * ({@link SettingNames#PROXY}, see {@link Settings#unknownSettings}), to be
  * logged at start-up; they never show values.
  */
-public record ProxySettings(RequestClassifier classifier, String classifierFingerprint, RuntimeSettings runtime,
+public record ProxySettings(RequestClassifier classifier, String classifierFingerprint, PreviousClassifier previousClassifier,
+                            RuntimeSettings runtime,
                             byte[] secret, boolean insecure, List<URI> workers, Duration pullInterval,
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
@@ -45,6 +46,36 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                             Duration slowStart, StickyCookie sticky, Edge edge, Boundaries boundaries, Admission admission,
                             Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
+
+    /**
+     * The classifier the load balancer used before this one (setting
+     * {@code previousClassifier}): skills that workers learned under it place the
+     * classes of the new one that nobody has yet, so that each goes where the
+     * data of its requests already is.
+     *
+     * @param spec the setting as written, e.g. {@code host}
+     * @param classifier the classifier it parses to
+     * @param fingerprint the fingerprint résumés learned under it carry ({@link Protocol#fingerprint})
+     */
+    public record PreviousClassifier(String spec, RequestClassifier classifier, String fingerprint) {
+        static PreviousClassifier read(Settings s, String classifierSetting, String classifierFingerprint) {
+            String spec = s.raw("previousClassifier");
+            if (spec == null) {
+                return null;
+            }
+            RequestClassifier previous = s.parsed("previousClassifier", null, RequestClasses::parse, null);
+            if (classifierFingerprint == null) {
+                throw new ConfigException("previousClassifier", spec,
+                        "needs classifierFingerprint=true: skills are told apart by the classifier they were learned under");
+            }
+            String fingerprint = Protocol.fingerprint(spec);
+            if (fingerprint.equals(classifierFingerprint)) {
+                throw new ConfigException("previousClassifier", spec,
+                        "is the classifier itself ('" + classifierSetting + "'); name the classifier used before it, or leave it unset");
+            }
+            return new PreviousClassifier(spec, previous, fingerprint);
+        }
+    }
 
     /**
      * How the proxy meets slow clients and slow workers.
@@ -205,6 +236,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         RequestClassifier classifier = s.parsed("classifier", DEFAULT_CLASSIFIER, RequestClasses::parse, null);
         String classifierFingerprint = s.bool("classifierFingerprint", true)
                 ? Protocol.fingerprint(classifierSetting) : null;
+        PreviousClassifier previousClassifier = PreviousClassifier.read(s, classifierSetting, classifierFingerprint);
         RuntimeSettings runtime = RuntimeSettings.read(s);
 
         byte[] secret = s.secret();
@@ -276,7 +308,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                     "required: résumé pushes are signed with it. Set 'secret' or 'secretFile', or list static 'workers' to pull from,"
                             + " or set insecure=true to accept unsigned pushes");
         }
-        return new ProxySettings(classifier, classifierFingerprint, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
+        return new ProxySettings(classifier, classifierFingerprint, previousClassifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
                 slowStart, sticky, edge, boundaries, admission, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }

@@ -41,7 +41,7 @@ public final class SettingNames {
      * run-time settings) and Jetty's {@code ProxyServlet} ({@link #JETTY}).
      */
     public static final Set<String> PROXY = union(names(
-            "classifier", "classifierFingerprint", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
+            "classifier", "classifierFingerprint", "previousClassifier", "policy", "variance", "unskilledScore", "backlogHistory", "hashBalanceFactor",
             "secret", "secretFile", "insecure", "workers", "pullInterval", "workerTtl", "maxSkew", "retryMethods", "maxRetries",
             "queueTimeout", "maxQueued", "singleVersion", "prefix", "adminAllow", "settingsFile", "maxClasses", "sticky",
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",

@@ -106,6 +106,7 @@ public final class WorkerDirectory implements AutoCloseable {
     /** Set once at composition, before the first résumé; null: an ejected worker is back with its next résumé. */
     private volatile Readmission readmission;
     private volatile String classifierFingerprint;
+    private volatile String previousClassifierFingerprint;
     private final AtomicLong ejections = new AtomicLong();
     private final boolean singleVersion;
     private final Object membershipLock = new Object();
@@ -185,11 +186,6 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     /**
-     * From now on, the pushed résumés of an ejected worker wait in {@code readmission}
-     * until the worker answers. Called once, before the first résumé; without it, an
-     * ejected worker is back with its next résumé.
-     */
-    /**
      * The fingerprint of this load balancer's classifier
      * ({@link org.resumelb.agent.protocol.Protocol#fingerprint}), or null to take
      * every résumé's skills (setting {@code classifierFingerprint=false}). With
@@ -200,6 +196,24 @@ public final class WorkerDirectory implements AutoCloseable {
     public void classifierFingerprint(String fingerprint) {
         this.classifierFingerprint = fingerprint;
     }
+
+    /**
+     * The fingerprint of the classifier this load balancer used before its own
+     * (setting {@code previousClassifier}), or null (the default). The skills of
+     * a résumé learned under it are still ignored as skills, but given to the
+     * pool as the worker's previous skills ({@link org.resumelb.proxy.pool.Pool#previousSkills}),
+     * which place the new classifier's classes where their data is. Called
+     * once, before the first résumé, after {@link #classifierFingerprint}.
+     */
+    public void previousClassifierFingerprint(String fingerprint) {
+        this.previousClassifierFingerprint = fingerprint;
+    }
+
+    /**
+     * From now on, the pushed résumés of an ejected worker wait in {@code readmission}
+     * until the worker answers. Called once, before the first résumé; without it, an
+     * ejected worker is back with its next résumé.
+     */
 
     public void readmitThrough(Readmission readmission) {
         readmission.readmitWith(this::readmit);
@@ -309,7 +323,13 @@ public final class WorkerDirectory implements AutoCloseable {
                         : source == Source.REACHED ? "answered over TLS and joined" : "joined", resume.version(), resume.weight(),
                         taken.skills().size());
             }
-            if (foreign && !resume.skills().isEmpty() && (previous == null || previous.ignoredSkills() == 0
+            boolean learnedBefore = foreign && resume.classifier().equals(previousClassifierFingerprint);
+            boolean kept = learnedBefore && pool.previousSkills(u, resume.skills());
+            if (kept && !resume.skills().isEmpty() && (previous == null || !resume.classifier().equals(previous.classifier()))) {
+                LOG.info("ResumeLB keeps the {} skills of worker {} learned under the previous classifier ({}): they place the"
+                        + " classes of this load balancer's classifier ({}) that nobody has yet", resume.skills().size(), u,
+                        resume.classifier(), ours);
+            } else if (foreign && !learnedBefore && !resume.skills().isEmpty() && (previous == null || previous.ignoredSkills() == 0
                     || !resume.classifier().equals(previous.classifier()))) {
                 LOG.info("ResumeLB ignores the {} skills of worker {}: learned under classifier {}, this load balancer classifies"
                         + " with {}; the worker starts afresh with the next request it gets from here", resume.skills().size(), u,

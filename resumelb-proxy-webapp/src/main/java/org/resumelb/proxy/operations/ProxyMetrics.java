@@ -53,6 +53,7 @@ public final class ProxyMetrics {
     private final Counter retries;
     private final Counter noWorker;
     private final Counter classOverflow;
+    private final Counter followedPrevious;
     private final CounterDataPoint stickyHits;
     private final CounterDataPoint stickyMoved;
     private final Histogram routing;
@@ -82,6 +83,10 @@ public final class ProxyMetrics {
         classOverflow = Counter.builder().name("resumelb_class_overflow")
                 .help("Requests of a class in no résumé routed by backlog, teaching nobody, because the worker that would"
                         + " have learnt it had spent its classBudget")
+                .register(registry);
+        followedPrevious = Counter.builder().name("resumelb_previous_classifier_placements")
+                .help("Classes in no résumé placed on the worker skilled at the request's class under previousClassifier,"
+                        + " where its data is")
                 .register(registry);
         Counter sticky = Counter.builder().name("resumelb_sticky")
                 .help("Requests of a sticky session (their session cookie names a route) by outcome: hit (sent to the worker"
@@ -250,6 +255,15 @@ public final class ProxyMetrics {
     /** One request sent as the overflow class (classBudget spent). */
     public void classOverflow() {
         classOverflow.inc();
+    }
+
+    /** A class in no résumé was placed by the previous classifier's skills. */
+    public void placedByPreviousClassifier() {
+        followedPrevious.inc();
+    }
+
+    public long previousClassifierPlacements() {
+        return (long) followedPrevious.get();
     }
 
     public long classOverflows() {

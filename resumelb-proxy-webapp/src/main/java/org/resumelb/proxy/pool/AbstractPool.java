@@ -75,6 +75,10 @@ abstract class AbstractPool implements Pool {
     long slowStartNanos;
     /** Set by {@link #choose} when it routed by backlog because a class budget refused; read by acquire under the lock. */
     boolean overflowed;
+    /** Set by {@link #choose} when it placed a class in no résumé by the previous classifier's skills; read by acquire under the lock. */
+    boolean followed;
+    /** Lock held: the request's class under the previous classifier, for {@link #choose}; null: none. */
+    String previousClass;
     /** Requests a worker may have in flight; 0: no limit. */
     private int maxBacklog;
     /** Of maxBacklog, the requests in flight only the top priority class may take. */
@@ -101,6 +105,14 @@ abstract class AbstractPool implements Pool {
      * moves it to the most-recently-used end and counts the request.
      */
     abstract PoolWorker choose(String requestClass);
+
+    /**
+     * Lock held. Replaces the worker's skills under the previous classifier
+     * ({@link Pool#previousSkills}); {@code skills} is immutable and already
+     * validated. Policies that place classes override this.
+     */
+    void replacePreviousSkills(PoolWorker worker, Map<String, Double> skills) {
+    }
 
     /** Lock held. A new worker has joined (already linked at the LRU end). */
     void joined(PoolWorker worker) {
@@ -144,6 +156,8 @@ abstract class AbstractPool implements Pool {
                 return null;
             }
             overflowed = false;
+            followed = false;
+            previousClass = acquired == null ? null : acquired.previousClass;
             PoolWorker worker = choose(requestClass);
             if (maxBacklog > 0) {
                 int limit = top ? maxBacklog : maxBacklog - reservedBacklog;
@@ -157,8 +171,9 @@ abstract class AbstractPool implements Pool {
                     }
                 }
             }
-            if (overflowed && acquired != null) {
-                acquired.overflow = true;
+            if (acquired != null) {
+                acquired.overflow = overflowed;
+                acquired.followed = followed;
             }
             take(worker);
             return worker;
@@ -263,6 +278,20 @@ abstract class AbstractPool implements Pool {
     }
 
     @Override
+    public final boolean previousSkills(String url, Map<String, Double> skills) {
+        Objects.requireNonNull(url, "url");
+        Map<String, Double> previous = validResume(skills);
+        synchronized (lock) {
+            PoolWorker worker = byUrl.get(url);
+            if (worker == null) {
+                return false;
+            }
+            replacePreviousSkills(worker, previous);
+            return true;
+        }
+    }
+
+    @Override
     public final boolean remove(String url) {
         Objects.requireNonNull(url, "url");
         synchronized (lock) {
@@ -271,6 +300,7 @@ abstract class AbstractPool implements Pool {
                 return false;
             }
             replaceSkills(worker, Map.of());
+            replacePreviousSkills(worker, Map.of());
             unlink(worker);
             worker.removed = true;
             backlog -= worker.backlog;
@@ -450,20 +480,21 @@ abstract class AbstractPool implements Pool {
 
     /**
      * Gives {@code next} this pool's workers with their reported résumés (not
-     * the classes gained at the unskilled score), least recently used first, so
+     * the classes gained at the unskilled score) and previous skills, least recently used first, so
      * that the next policy starts where this one stands.
      */
     final void copyWorkersInto(AbstractPool next) {
-        record Member(String url, String version, Map<String, Double> skills, double weight) {
+        record Member(String url, String version, Map<String, Double> skills, double weight, Map<String, Double> previousSkills) {
         }
         List<Member> members = new ArrayList<>();
         synchronized (lock) {
             for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-                members.add(new Member(w.url(), w.version, w.skills, w.weight));
+                members.add(new Member(w.url(), w.version, w.skills, w.weight, w.previousSkills));
             }
         }
         for (Member m : members) {
             next.update(m.url(), m.version(), m.skills(), m.weight());
+            next.previousSkills(m.url(), m.previousSkills());
         }
     }
 

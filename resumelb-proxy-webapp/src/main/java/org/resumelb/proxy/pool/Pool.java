@@ -28,8 +28,32 @@ public interface Pool {
      * the worker. One per call, filled by the pool under its lock.
      */
     final class Acquired {
+        String previousClass;
         boolean overflow;
         boolean full;
+        boolean followed;
+
+        /**
+         * Gives the pool the request's class under the load balancer's previous
+         * classifier ({@code previousClassifier}), before the call: should the
+         * request's own class be in no résumé, the pool places it on a worker
+         * skilled at this class under the previous classifier (see
+         * {@link Pool#previousSkills}), where the data of such requests already
+         * is. Null (the default): none.
+         */
+        public Acquired previousClass(String previousClass) {
+            this.previousClass = previousClass;
+            return this;
+        }
+
+        /**
+         * Whether the request's class was in no résumé and was placed on a
+         * worker skilled at its {@link #previousClass} (which thereby learns the
+         * class).
+         */
+        public boolean followed() {
+            return followed;
+        }
 
         /**
          * Whether the request's class is in no résumé and was taught to nobody
@@ -133,6 +157,23 @@ public interface Pool {
      *     finite and >= 0, or a weight that is not finite and > 0; nothing changes then
      */
     boolean update(String url, String version, Map<String, Double> skills, double weight);
+
+    /**
+     * Replaces what the worker at {@code url}, already in the pool, knows under
+     * the load balancer's previous classifier (setting {@code previousClassifier}):
+     * the skills of its last résumé learned under it. They never route a class
+     * of their own; they place a class that is in no résumé, for a request
+     * whose {@link Acquired#previousClass(String) previous class} they name, on
+     * the worker best at that previous class. Kept, unlike skills, when the
+     * worker's résumés move on to the current classifier; forgotten when the
+     * worker leaves. Policies that do not place classes ignore them.
+     *
+     * @return false when no worker has that URL (nothing is recorded)
+     * @throws IllegalArgumentException as {@link #update}; nothing changes then
+     */
+    default boolean previousSkills(String url, Map<String, Double> skills) {
+        return false;
+    }
 
     /** Forgets the worker: its skills and its place. Returns false if unknown. */
     boolean remove(String url);

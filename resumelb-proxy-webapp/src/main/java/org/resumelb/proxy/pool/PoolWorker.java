@@ -35,6 +35,8 @@ public final class PoolWorker {
      * replaces them). Null while there are none; never shares keys with skills.
      */
     HashMap<String, Double> gained;
+    /** What its résumés said under the load balancer's previous classifier ({@link Pool#previousSkills}): immutable. */
+    Map<String, Double> previousSkills = Map.of();
 
     /** Classes this worker may still be taught now (classBudget's token bucket); set when budgetStarted. */
     double budgetTokens;

@@ -84,6 +84,8 @@ public final class ResumePool extends AbstractPool {
 
     /** Guarded by lock. Request class -> the workers with it in their résumé. */
     private final HashMap<String, SkilledSet> skilled = new HashMap<>();
+    /** Guarded by lock. Class under the previous classifier -> the workers with it in their previous skills. */
+    private final HashMap<String, SkilledSet> previous = new HashMap<>();
     /** Requests per worker in one window of a newcomer's recent share of requests. */
     static final int SHARE_WINDOW = 20;
 
@@ -140,7 +142,12 @@ public final class ResumePool extends AbstractPool {
                 return best;
             }
         }
-        PoolWorker placed = place(requestClass, set, minBacklog + maxBacklog);
+        PoolWorker placed = set == null && previousClass != null ? follow(previousClass, minBacklog + maxBacklog) : null;
+        if (placed != null) {
+            followed = true;
+        } else {
+            placed = place(requestClass, set, minBacklog + maxBacklog);
+        }
         boolean leastBusy = placed == null;
         if (leastBusy) {
             // Every worker that could take the class is too busy: the least busy one, skilled or not.
@@ -157,6 +164,60 @@ public final class ResumePool extends AbstractPool {
         }
         gain(placed, requestClass, set);
         return placed;
+    }
+
+    /**
+     * Lock held. Where a class that nobody has goes when the load balancer's
+     * classifier changed: of the workers skilled at the request's class under
+     * the previous classifier and not too busy, the best by the skilled path's
+     * rule (score per request in flight, per unit of relative weight), so the
+     * class lands where the data of its requests already is. Null when there
+     * is none; then placement decides. Allocation-free.
+     */
+    private PoolWorker follow(String previousClass, double busyAbove) {
+        SkilledSet set = previous.get(previousClass);
+        if (set == null) {
+            return null;
+        }
+        PoolWorker best = null;
+        double bestScore = -1.0;
+        for (int i = 0; i < set.workers.length; i++) {
+            PoolWorker w = set.workers[i];
+            if (load(w) > busyAbove) {
+                continue;
+            }
+            double score = set.scores[i] * w.relativeWeight / Math.max(w.backlog, 1);
+            if (score > bestScore) {
+                bestScore = score;
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    void replacePreviousSkills(PoolWorker worker, Map<String, Double> skills) {
+        for (String c : worker.previousSkills.keySet()) {
+            if (!skills.containsKey(c)) {
+                SkilledSet rest = previous.get(c).minus(worker);
+                if (rest == null) {
+                    previous.remove(c);
+                } else {
+                    previous.put(c, rest);
+                }
+            }
+        }
+        for (Map.Entry<String, Double> e : skills.entrySet()) {
+            SkilledSet set = previous.get(e.getKey());
+            if (set == null) {
+                previous.put(e.getKey(), SkilledSet.of(worker, e.getValue()));
+            } else if (!set.contains(worker)) {
+                previous.put(e.getKey(), set.plus(worker, e.getValue()));
+            } else {
+                previous.put(e.getKey(), set.rescored(worker, e.getValue()));
+            }
+        }
+        worker.previousSkills = skills;
     }
 
     /**

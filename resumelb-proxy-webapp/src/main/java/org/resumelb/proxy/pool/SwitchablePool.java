@@ -132,6 +132,13 @@ public final class SwitchablePool implements Pool {
     }
 
     @Override
+    public boolean previousSkills(String url, Map<String, Double> skills) {
+        synchronized (membership) {
+            return current.previousSkills(url, skills);
+        }
+    }
+
+    @Override
     public boolean remove(String url) {
         synchronized (membership) {
             for (AbstractPool p : retiring) {

@@ -73,12 +73,20 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
         void turnAway();
     }
 
-    /** What admission knows of a request, decided before it waits. */
-    public record Ask(String requestClass, String user, Priority priority) {
+    /**
+     * What admission knows of a request, decided before it waits.
+     *
+     * @param previousClass its class under the previous classifier ({@code previousClassifier}), or null
+     */
+    public record Ask(String requestClass, String user, Priority priority, String previousClass) {
         public Ask {
             Objects.requireNonNull(requestClass, "requestClass");
             Objects.requireNonNull(user, "user");
             Objects.requireNonNull(priority, "priority");
+        }
+
+        public Ask(String requestClass, String user, Priority priority) {
+            this(requestClass, user, priority, null);
         }
     }
 

@@ -40,6 +40,8 @@ public final class Router {
     private static final Log LOG = Log.get(Router.class);
 
     private final RequestClassifier classifier;
+    /** The previous classifier ({@code previousClassifier}); null: none. Set once, before the first request. */
+    private volatile RequestClassifier previousClassifier;
     private final Pool pool;
     private final WorkerDirectory directory;
     private final ProxyMetrics metrics;
@@ -95,6 +97,23 @@ public final class Router {
         this.admission = admission == null ? null : new AdmissionQueue(admission, timer, this::seat);
     }
 
+    /**
+     * Classifies every request under {@code previous} too, the classifier the
+     * load balancer used before its own (setting {@code previousClassifier}),
+     * so that the pool places a class nobody has yet where the previous
+     * classifier's skills say its data is ({@link Pool.Acquired#previousClass}).
+     * Called once, before the first request.
+     */
+    public void previousClassifier(RequestClassifier previous) {
+        this.previousClassifier = previous;
+    }
+
+    /** The request's class under the previous classifier, or null when there is none. */
+    private String previousClass(RequestView request) {
+        RequestClassifier previous = previousClassifier;
+        return previous == null ? null : RequestClasses.classify(previous, request);
+    }
+
     /** The admission queue, or null when admission is off (no {@code maxBacklog}). */
     public AdmissionQueue admission() {
         return admission;
@@ -102,7 +121,7 @@ public final class Router {
 
     /** What admission needs of a request: its class (classified now), its user and its priority class. */
     public AdmissionQueue.Ask ask(RequestView request, String user, Priority priority) {
-        return new AdmissionQueue.Ask(RequestClasses.classify(classifier, request), user, priority);
+        return new AdmissionQueue.Ask(RequestClasses.classify(classifier, request), user, priority, previousClass(request));
     }
 
     /**
@@ -120,7 +139,7 @@ public final class Router {
     public Lease route(RequestView request) {
         long start = System.nanoTime();
         String requestClass = RequestClasses.classify(classifier, request);
-        Pool.Acquired acquired = new Pool.Acquired();
+        Pool.Acquired acquired = new Pool.Acquired().previousClass(previousClass(request));
         PoolWorker worker = null;
         String route = sticky == null ? null : sticky.route(request.header("Cookie"));
         if (route != null) {
@@ -141,7 +160,7 @@ public final class Router {
      */
     private Lease seat(AdmissionQueue.Ask ask, int retries) {
         long start = System.nanoTime();
-        Pool.Acquired acquired = new Pool.Acquired();
+        Pool.Acquired acquired = new Pool.Acquired().previousClass(ask.previousClass());
         PoolWorker worker = pool.acquire(ask.requestClass(), ask.priority().top(), acquired);
         if (worker == null) {
             return null; // no room: not a routing decision (the queue asks again when a slot frees)
@@ -156,6 +175,8 @@ public final class Router {
         if (acquired.overflow()) {
             overflowed(requestClass);
             requestClass = Pool.OVERFLOW;
+        } else if (acquired.followed()) {
+            metrics.placedByPreviousClassifier();
         }
         classCounts.count(requestClass);
         return lease(requestClass, worker, 0, user, priority);

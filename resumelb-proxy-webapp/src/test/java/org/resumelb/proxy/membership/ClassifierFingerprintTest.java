@@ -64,4 +64,30 @@ class ClassifierFingerprintTest {
         assertEquals(Map.of("a", 5.0), poolSkills());
         assertEquals(0, directory.live().get("http://w1").ignoredSkills());
     }
+
+    @Test
+    void skillsOfThePreviousClassifierPlaceNewClassesAndOutliveTheWorkersNewResumes() throws Exception {
+        directory.classifierFingerprint("ours");
+        directory.previousClassifierFingerprint("before");
+        directory.accept(new Resume("http://w2", "w2#1", null, 1, System.currentTimeMillis(), false, Map.of("site-b", 9.0),
+                "before"));
+        push("before", Map.of("site-a", 5.0));
+        assertEquals(Map.of(), poolSkills(), "still not skills of their own");
+        assertEquals(1, directory.live().get("http://w1").ignoredSkills());
+        // The worker moves on to our classifier: what it knew before still places classes nobody has.
+        push("ours", Map.of("c", 7.0));
+        for (String[] request : new String[][] {{"a", "site-a", "http://w1"}, {"b", "site-b", "http://w2"}}) {
+            org.resumelb.proxy.pool.Pool.Acquired acquired = new org.resumelb.proxy.pool.Pool.Acquired().previousClass(request[1]);
+            org.resumelb.proxy.pool.PoolWorker w = pool.acquire(request[0], acquired);
+            pool.release(w);
+            assertEquals(request[2], w.url(), request[0]);
+            assertEquals(true, acquired.followed());
+        }
+        // A third classifier's skills are not previous skills: ignored, and placement decides.
+        directory.accept(new Resume("http://w2", "w2#1", null, 2, System.currentTimeMillis(), false, Map.of("site-z", 9.0),
+                "other"));
+        org.resumelb.proxy.pool.Pool.Acquired acquired = new org.resumelb.proxy.pool.Pool.Acquired().previousClass("site-z");
+        pool.release(pool.acquire("z", acquired));
+        assertEquals(false, acquired.followed());
+    }
 }

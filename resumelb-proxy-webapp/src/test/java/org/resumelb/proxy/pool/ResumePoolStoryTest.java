@@ -465,4 +465,79 @@ class ResumePoolStoryTest {
             assertEquals(fifth, served(c), c + " stays");
         }
     }
+
+    // The classifier changes. The load balancer restarts with a new classifier (here, site i was class "site<i>"
+    // and is now class "<i>"). Workers' résumés of the old classifier are ignored as skills, but with the setting
+    // previousClassifier they are kept as previous skills: a class nobody has yet goes to the worker best at the
+    // request's class under the previous classifier, where the data of its requests is, instead of where its new
+    // name hashes (another worker two times in three here, whose cache holds nothing of it).
+
+    /** Light load, a request whose class under the previous classifier is {@code previousClass}. */
+    private String served(String requestClass, String previousClass) {
+        Pool.Acquired acquired = new Pool.Acquired().previousClass(previousClass);
+        PoolWorker w = pool.acquire(requestClass, acquired);
+        pool.release(w);
+        return w.url() + (acquired.followed() ? "" : " (placed)");
+    }
+
+    @Test
+    void afterAClassifierChangeEachNewClassFollowsItsDataToTheWorkerSkilledUnderThePreviousClassifier() {
+        Map<String, Map<String, Double>> resumes = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            String c = "site" + i;
+            classes.add(c);
+            resumes.computeIfAbsent(holder(c), k -> new HashMap<>()).put(c, 100.0);
+        }
+        pool.settings(PoolSettings.DEFAULTS);
+        pool.nanoClock = () -> now[0];
+        pool.slowStart(java.time.Duration.ofSeconds(20));
+        for (String url : warm) {
+            newResume(url, Map.of()); // their résumés' skills were learned under another classifier
+            assertTrue(pool.previousSkills(url, resumes.get(url)));
+        }
+        int elsewhere = 0;
+        for (int i = 0; i < 400; i++) {
+            String renamed = Integer.toString(i);
+            assertEquals(holder("site" + i), served(renamed, "site" + i), renamed);
+            if (!ResumePlacementTest.order(renamed, warm).get(0).equals(holder("site" + i))) {
+                elsewhere++;
+            }
+            // It learnt the class: the next request goes there by skill, with or without its previous class.
+            assertEquals(holder("site" + i) + " (placed)", served(renamed, null), renamed);
+        }
+        assertTrue(elsewhere > 200, "placement alone would have sent " + elsewhere + " of 400 classes elsewhere");
+        // A class that no previous skill names is placed as any new class.
+        assertEquals(ResumePlacementTest.order("x", warm).get(0) + " (placed)", served("x", "site-unknown"));
+        assertEquals(400 + 1, pool.snapshot().classes().size());
+    }
+
+    @Test
+    void previousSkillsOutliveTheWorkersNewResumesAndLeaveWithTheWorker() {
+        afterAClassifierChangeEachNewClassFollowsItsDataToTheWorkerSkilledUnderThePreviousClassifier();
+        // The workers' résumés now come from the new classifier, and list some classes: previous skills stay.
+        for (String url : warm) {
+            newResume(url, Map.of("0", 50.0));
+        }
+        String gone = holder("site7");
+        String c = classes.stream().filter(k -> holder(k).equals(gone)).skip(3).findFirst().orElseThrow();
+        assertEquals(gone, served("again-" + c, c));
+        // A worker that leaves takes its previous skills with it: its classes are placed as any new class.
+        pool.remove(gone);
+        List<String> rest = warm.stream().filter(u -> !u.equals(gone)).toList();
+        assertEquals(ResumePlacementTest.order("once-more-" + c, rest).get(0) + " (placed)", served("once-more-" + c, c));
+    }
+
+    @Test
+    void aBusyPreviousHolderDoesNotTakeTheNewClassPlacementDoes() {
+        afterAClassifierChangeEachNewClassFollowsItsDataToTheWorkerSkilledUnderThePreviousClassifier();
+        String c = classes.get(5);
+        List<PoolWorker> held = new ArrayList<>();
+        for (int i = 0; i < 30; i++) { // its sessions' requests pile up on the previous holder (sticky routes)
+            held.add(pool.acquireRoute(RouteId.of(holder(c)), "5", null));
+        }
+        String got = served("hot-" + c, c);
+        assertEquals(ResumePlacementTest.order("hot-" + c, warm).stream().filter(u -> !u.equals(holder(c))).findFirst().orElseThrow()
+                + " (placed)", got, "a too busy previous holder is passed over");
+        held.forEach(pool::release);
+    }
 }
