@@ -218,7 +218,6 @@ abstract class AbstractPool implements Pool {
     /** Lock held. Counts one more request on {@code worker}, which becomes the most recently used. */
     private void take(PoolWorker worker) {
         moveToMostRecentlyUsed(worker);
-        worker.acquired++;
         acquired++;
         worker.backlog++;
         worker.meanBacklog.record(worker.backlog, workerDecay);

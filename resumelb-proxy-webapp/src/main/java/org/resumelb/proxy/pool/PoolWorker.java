@@ -51,14 +51,12 @@ public final class PoolWorker {
     long rampStartNanos;
     /** Whether it joined with an empty résumé while slow start was on (see {@link ResumePool}). */
     boolean ramping;
-    /** Requests acquired on this worker since it joined. */
-    long acquired;
-    /** Its recent share of the pool's requests, in slow start: where the current window began (pool's and own counts)... */
-    long windowPoolStart;
-    long windowOwnStart;
-    /** ...and the previous window's counts. */
-    long previousPool;
-    long previousOwn;
+    /**
+     * In slow start: the classes handed over to it (it may since have lost some
+     * to a later newcomer); their shares of requests sum to the share it has
+     * taken on. Null when none, and again once its hand-over window is over.
+     */
+    java.util.HashSet<String> heirOf;
 
     int backlog;
     /** The decayed mean of backlog, over about backlogHistory acquires and releases. */

@@ -86,8 +86,12 @@ public final class ResumePool extends AbstractPool {
     private final HashMap<String, SkilledSet> skilled = new HashMap<>();
     /** Guarded by lock. Class under the previous classifier -> the workers with it in their previous skills. */
     private final HashMap<String, SkilledSet> previous = new HashMap<>();
-    /** Requests per worker in one window of a newcomer's recent share of requests. */
-    static final int SHARE_WINDOW = 20;
+    /**
+     * A class's share of the pool's requests is its requests over the pool's
+     * since the class appeared, but over at least this many requests per
+     * worker, so that a class seen a few times only lately does not look big.
+     */
+    static final int SHARE_SPAN = 20;
 
     /** Guarded by lock. Counts joins and departures: a class's cached first two workers are stale when it differs. */
     private int epoch;
@@ -105,6 +109,9 @@ public final class ResumePool extends AbstractPool {
     @Override
     PoolWorker choose(String requestClass) {
         SkilledSet set = skilled.get(requestClass);
+        if (set != null) {
+            set.count++;
+        }
         double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
         // Backlogs per unit of relative weight (exactly the backlogs when the weights are equal).
         double minBacklog = load(lruFirst) + 1.0;
@@ -210,7 +217,7 @@ public final class ResumePool extends AbstractPool {
         for (Map.Entry<String, Double> e : skills.entrySet()) {
             SkilledSet set = previous.get(e.getKey());
             if (set == null) {
-                previous.put(e.getKey(), SkilledSet.of(worker, e.getValue()));
+                previous.put(e.getKey(), SkilledSet.of(worker, e.getValue(), acquired));
             } else if (!set.contains(worker)) {
                 previous.put(e.getKey(), set.plus(worker, e.getValue()));
             } else {
@@ -280,9 +287,9 @@ public final class ResumePool extends AbstractPool {
             set.firstEpoch = epoch;
         }
         PoolWorker taker = set.first;
-        if (!mayTake(taker, set.classHash, now, busyAbove, false)) {
+        if (!mayTake(taker, set, now, busyAbove)) {
             taker = set.second;
-            if (taker == null || !mayTake(taker, set.classHash, now, busyAbove, true)) {
+            if (taker == null || !mayTake(taker, set, now, busyAbove)) {
                 return null;
             }
         }
@@ -294,55 +301,61 @@ public final class ResumePool extends AbstractPool {
             gain(taker, requestClass, set);
             skilled.put(requestClass, skilled.get(requestClass).withHeir(taker));
         }
+        if (taker.heirOf == null) {
+            taker.heirOf = new java.util.HashSet<>();
+        }
+        taker.heirOf.add(requestClass);
         return taker;
     }
 
     /**
      * Lock held. Whether a worker in slow start takes a class it ranks first
-     * (or second, {@code second}) for now: its hand-over window (twice
-     * slowStart) is still open, it is not too busy, and the class's turn has
-     * come: for a class it ranks first, at the class's turn within slowStart;
-     * for one it ranks second, at its turn within the second slowStart, and
-     * only while its recent share of requests is below a fair share.
-     * Allocation-free.
+     * or second for now: its hand-over window (twice slowStart) is still
+     * open, it is not too busy, the class's turn has come (a hash of class and
+     * worker, uniform over slowStart), and the class's share of requests
+     * fits: the shares of the classes handed to it so far plus this one's stay
+     * within its target, a fair share (its relative weight / workers) growing
+     * linearly over slowStart. The shares are those the classes had before
+     * (requests counted per class), so a hand-over counts at once, before
+     * the newcomer has served it, and a newcomer never takes more than its
+     * share for want of a measurement. A class too big to fit stays where it
+     * is. Allocation-free.
      */
-    private boolean mayTake(PoolWorker w, long classHash, long now, double busyAbove, boolean second) {
+    private boolean mayTake(PoolWorker w, SkilledSet set, long now, double busyAbove) {
         if (!w.ramping || load(w) > busyAbove) {
             return false;
         }
         long age = now - w.rampStartNanos;
         if (age >= 2 * slowStartNanos) {
             w.ramping = false;
+            w.heirOf = null;
             return false;
         }
-        if (!second) {
-            return turn(classHash, w.urlHash) * slowStartNanos <= age;
+        if (turn(set.classHash, w.urlHash) * slowStartNanos > age) {
+            return false;
         }
-        // Classes it ranks second come after every class it ranks first has had its turn, and only while
-        // its share is below a fair one: they top up a share the first ones left short, never overshoot it.
-        return slowStartNanos + turn(classHash, w.urlHash) * slowStartNanos <= age && recentShare(w) < 1.0 / size;
+        double target = w.relativeWeight / size * Math.min(1.0, (double) age / slowStartNanos);
+        return heirShare(w) + share(set) <= target;
     }
 
-    /**
-     * Lock held. The worker's share of the pool's recent requests: over the
-     * current window and the previous one, a window closing after
-     * {@link #SHARE_WINDOW} requests per worker. Recent rather than since the
-     * join, so a share that has just grown counts at once and a newcomer does
-     * not take more than it needs.
-     */
-    private double recentShare(PoolWorker w) {
-        long pool = acquired - w.windowPoolStart;
-        long own = w.acquired - w.windowOwnStart;
-        if (pool >= (long) SHARE_WINDOW * size) {
-            w.previousPool = pool;
-            w.previousOwn = own;
-            w.windowPoolStart = acquired;
-            w.windowOwnStart = w.acquired;
-            pool = 0;
-            own = 0;
+    /** Lock held. The class's share of the pool's requests since it appeared ({@link #SHARE_SPAN}). */
+    private double share(SkilledSet set) {
+        return set.count / (double) Math.max(acquired - set.born, (long) SHARE_SPAN * size);
+    }
+
+    /** Lock held. The shares of the classes the worker is heir of now, of those handed to it. */
+    private double heirShare(PoolWorker w) {
+        if (w.heirOf == null) {
+            return 0.0;
         }
-        long all = pool + w.previousPool;
-        return all == 0 ? 0 : (double) (own + w.previousOwn) / all;
+        double sum = 0.0;
+        for (String c : w.heirOf) {
+            SkilledSet set = skilled.get(c);
+            if (set != null && set.heir == w) {
+                sum += share(set);
+            }
+        }
+        return sum;
     }
 
     /**
@@ -411,10 +424,7 @@ public final class ResumePool extends AbstractPool {
             long now = nanoClock.getAsLong();
             worker.ramping = true;
             worker.rampStartNanos = now;
-            worker.windowPoolStart = acquired;
-            worker.windowOwnStart = worker.acquired;
-            worker.previousPool = 0;
-            worker.previousOwn = 0;
+            worker.heirOf = null;
             long end = now + 2 * slowStartNanos;
             if (rampEndNanos == 0 || end - rampEndNanos > 0) {
                 rampEndNanos = end;
@@ -449,7 +459,7 @@ public final class ResumePool extends AbstractPool {
     /** Lock held. The worker takes a class it lacked, at the unskilled score (zc.resumelb's rule). */
     private void gain(PoolWorker worker, String requestClass, SkilledSet set) {
         double score = settings.unskilledScore();
-        skilled.put(requestClass, set == null ? SkilledSet.of(worker, score) : set.plus(worker, score));
+        skilled.put(requestClass, set == null ? SkilledSet.of(worker, score, acquired) : set.plus(worker, score));
         if (worker.gained == null) {
             worker.gained = new HashMap<>();
         }
@@ -482,7 +492,7 @@ public final class ResumePool extends AbstractPool {
             }
             SkilledSet set = skilled.get(c);
             if (before == null) {
-                skilled.put(c, set == null ? SkilledSet.of(worker, score) : set.plus(worker, score));
+                skilled.put(c, set == null ? SkilledSet.of(worker, score, acquired) : set.plus(worker, score));
             } else if (before.doubleValue() != score) {
                 skilled.put(c, set.rescored(worker, score));
             }
@@ -531,6 +541,11 @@ public final class ResumePool extends AbstractPool {
         /** The worker that took the class over in its slow start, preferred while not too busy; or null. */
         final PoolWorker heir;
 
+        // Guarded by the pool's lock, carried to every changed copy: the class's requests (acquires) since it
+        // appeared, and the pool's request count when it appeared; their ratio is its share of requests.
+        long count;
+        long born;
+
         // A cache, guarded by the pool's lock: the class's first two workers in rendezvous order among
         // all workers, valid while firstEpoch is the pool's epoch.
         int firstEpoch = -1;
@@ -544,8 +559,17 @@ public final class ResumePool extends AbstractPool {
             this.heir = heir;
         }
 
-        static SkilledSet of(PoolWorker worker, double score) {
-            return new SkilledSet(new PoolWorker[] {worker}, new double[] {score}, null);
+        /** {@code next}, a changed copy of this set, with this set's request count and birth. */
+        private SkilledSet carried(SkilledSet next) {
+            next.count = count;
+            next.born = born;
+            return next;
+        }
+
+        static SkilledSet of(PoolWorker worker, double score, long born) {
+            SkilledSet set = new SkilledSet(new PoolWorker[] {worker}, new double[] {score}, null);
+            set.born = born;
+            return set;
         }
 
         SkilledSet plus(PoolWorker worker, double score) {
@@ -554,18 +578,18 @@ public final class ResumePool extends AbstractPool {
             double[] s = Arrays.copyOf(scores, n + 1);
             w[n] = worker;
             s[n] = score;
-            return new SkilledSet(w, s, heir);
+            return carried(new SkilledSet(w, s, heir));
         }
 
         SkilledSet rescored(PoolWorker worker, double score) {
             double[] s = scores.clone();
             s[indexOf(worker)] = score;
-            return new SkilledSet(workers, s, heir);
+            return carried(new SkilledSet(workers, s, heir));
         }
 
         /** This set with {@code worker}, one of its workers, as heir. */
         SkilledSet withHeir(PoolWorker worker) {
-            return new SkilledSet(workers, scores, worker);
+            return carried(new SkilledSet(workers, scores, worker));
         }
 
         /** This set without the worker, or null when nothing would be left. */
@@ -581,7 +605,7 @@ public final class ResumePool extends AbstractPool {
             System.arraycopy(workers, i + 1, w, i, n - 1 - i);
             System.arraycopy(scores, 0, s, 0, i);
             System.arraycopy(scores, i + 1, s, i, n - 1 - i);
-            return new SkilledSet(w, s, heir == worker ? null : heir);
+            return carried(new SkilledSet(w, s, heir == worker ? null : heir));
         }
 
         boolean contains(PoolWorker worker) {

@@ -331,11 +331,11 @@ class ResumePoolStoryTest {
         newResume(newcomer, Map.of()); // joins with an empty résumé at t = 0
         long ranksFirst = classes.stream().filter(c -> rankOfNewcomer(c) == 1).count();
         assertTrue(ranksFirst > 70 && ranksFirst < 130, "about a quarter of 400 classes rank it first: " + ranksFirst);
-        // Rounds of one request per class. A class it ranks first passes to it at the class's turn (a hash of
-        // class and worker, uniform over slowStart); one it ranks second only after slowStart, at its turn over
-        // a second slowStart, and only while its recent share of requests is below a fair share (1/4): here the
-        // classes it ranks first already give it about that, so it takes only a few; a class it ranks lower never
-        // passes.
+        // Rounds of one request per class, so each class has 1/400 of the requests. A class it ranks first or
+        // second passes to it at the class's turn (a hash of class and worker, uniform over slowStart) if the
+        // class's share fits under its target: a fair share (1/4) growing linearly over slowStart. The shares
+        // are the classes' own request counts, so a class counts as soon as it is handed over; a class it ranks
+        // lower never passes.
         int served = 0;
         for (long halfSeconds = 0; halfSeconds <= 50; halfSeconds += 5) {
             double t = halfSeconds / 2.0;
@@ -345,9 +345,7 @@ class ResumePoolStoryTest {
                 String got = served(c);
                 int rank = rankOfNewcomer(c);
                 boolean turn = ResumePool.turn(Hashing.hash(c), Hashing.hash(newcomer)) * 20 <= t;
-                if (rank == 1) {
-                    assertEquals(turn ? newcomer : holder(c), got, "t=" + t + "s " + c);
-                } else if (rank > 2 || t < 20) {
+                if (rank > 2 || !turn) {
                     assertEquals(holder(c), got, "t=" + t + "s " + c);
                 }
                 if (got.equals(newcomer)) {
@@ -355,13 +353,18 @@ class ResumePoolStoryTest {
                 }
             }
             served = its.size();
+            double target = 400 * 0.25 * Math.min(1.0, t / 20);
+            assertTrue(served <= target + 1, "t=" + t + "s: the newcomer served " + served + " of 400, its target " + target);
+            if (t == 10) {
+                assertTrue(served >= 0.8 * target, "t=10s: it keeps up with its target: " + served + " of " + target);
+            }
         }
         // 25 s after it joined, it serves close to its fair share, a quarter; under zc.resumelb's rule it would
         // serve none of these classes (see the last chapter).
-        assertTrue(served >= 90 && served <= 130, "the newcomer served " + served + " of 400 requests");
+        assertTrue(served >= 90 && served <= 101, "the newcomer served " + served + " of 400 requests");
         long second = its.stream().filter(c -> rankOfNewcomer(c) == 2).count();
-        assertEquals(ranksFirst + second, served);
-        assertTrue(second <= 10, "a few classes it ranks second, taken while its share was below a fair one: " + second);
+        assertEquals(its.size(), its.stream().filter(c -> rankOfNewcomer(c) <= 2).count());
+        assertTrue(second > 0 && served - second > 0, "classes it ranks first and second alike: " + second + " second");
     }
 
     @Test
