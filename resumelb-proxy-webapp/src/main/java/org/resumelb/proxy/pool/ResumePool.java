@@ -92,6 +92,8 @@ public final class ResumePool extends AbstractPool {
      * worker, so that a class seen a few times only lately does not look big.
      */
     static final int SHARE_SPAN = 20;
+    /** Requests of a class handed to a newcomer after which the part its heir serves is measured, not assumed whole. */
+    static final int MEASURED_AFTER = 20;
 
     /** Guarded by lock. Counts joins and departures: a class's cached first two workers are stale when it differs. */
     private int epoch;
@@ -117,13 +119,16 @@ public final class ResumePool extends AbstractPool {
         double minBacklog = load(lruFirst) + 1.0;
         if (set != null) {
             PoolWorker heir = set.heir;
+            SkilledSet current = set;
             if (rampEndNanos != 0) {
                 PoolWorker taker = handOver(requestClass, set, minBacklog + maxBacklog);
                 if (taker != null) {
                     heir = taker;
+                    current = skilled.get(requestClass);
                 }
             }
             if (heir != null && load(heir) - minBacklog <= maxBacklog) {
+                current.heirServed++;
                 return heir;
             }
             PoolWorker best = null;
@@ -287,6 +292,9 @@ public final class ResumePool extends AbstractPool {
             set.firstEpoch = epoch;
         }
         PoolWorker taker = set.first;
+        if (set.heir == taker) {
+            return null; // handed over already: nobody ranks before it
+        }
         if (!mayTake(taker, set, now, busyAbove)) {
             taker = set.second;
             if (taker == null || !mayTake(taker, set, now, busyAbove)) {
@@ -313,13 +321,13 @@ public final class ResumePool extends AbstractPool {
      * or second for now: its hand-over window (twice slowStart) is still
      * open, it is not too busy, the class's turn has come (a hash of class and
      * worker, uniform over slowStart), and the class's share of requests
-     * fits: the shares of the classes handed to it so far plus this one's stay
-     * within its target, a fair share (its relative weight / workers) growing
-     * linearly over slowStart. The shares are those the classes had before
-     * (requests counted per class), so a hand-over counts at once, before
-     * the newcomer has served it, and a newcomer never takes more than its
-     * share for want of a measurement. A class too big to fit stays where it
-     * is. Allocation-free.
+     * fits: the share it has taken on ({@link #heirShare}) plus this class's
+     * stays within its target, a fair share (its relative weight / workers)
+     * growing linearly over slowStart. The shares are those the classes had
+     * before (requests counted per class), so a hand-over counts at once,
+     * before the newcomer has served it, and a newcomer never takes more than
+     * its share for want of a measurement. A class too big to fit stays where
+     * it is. Allocation-free.
      */
     private boolean mayTake(PoolWorker w, SkilledSet set, long now, double busyAbove) {
         if (!w.ramping || load(w) > busyAbove) {
@@ -343,7 +351,16 @@ public final class ResumePool extends AbstractPool {
         return set.count / (double) Math.max(acquired - set.born, (long) SHARE_SPAN * size);
     }
 
-    /** Lock held. The shares of the classes the worker is heir of now, of those handed to it. */
+    /**
+     * Lock held. The share of requests the worker has taken on: over the
+     * classes it is heir of now, of those handed to it, each class's share
+     * times the part of its requests the heir serves (a busy heir lets some
+     * overflow to the class's skilled workers). That part is measured once
+     * the class has had {@link #MEASURED_AFTER} requests since the hand-over,
+     * and taken as all of them before, so a hand-over counts in full at once;
+     * it counts as at least half, so that a newcomer slowed by its cold cache
+     * takes at most twice the classes of its share to make up for overflow.
+     */
     private double heirShare(PoolWorker w) {
         if (w.heirOf == null) {
             return 0.0;
@@ -352,7 +369,9 @@ public final class ResumePool extends AbstractPool {
         for (String c : w.heirOf) {
             SkilledSet set = skilled.get(c);
             if (set != null && set.heir == w) {
-                sum += share(set);
+                long since = set.count - set.handedAt;
+                double served = since < MEASURED_AFTER ? 1.0 : Math.max(0.5, Math.min(1.0, set.heirServed / (double) since));
+                sum += share(set) * served;
             }
         }
         return sum;
@@ -545,6 +564,9 @@ public final class ResumePool extends AbstractPool {
         // appeared, and the pool's request count when it appeared; their ratio is its share of requests.
         long count;
         long born;
+        // Also carried: the count when the heir took the class, and the requests the heir served since.
+        long handedAt;
+        long heirServed;
 
         // A cache, guarded by the pool's lock: the class's first two workers in rendezvous order among
         // all workers, valid while firstEpoch is the pool's epoch.
@@ -563,6 +585,8 @@ public final class ResumePool extends AbstractPool {
         private SkilledSet carried(SkilledSet next) {
             next.count = count;
             next.born = born;
+            next.handedAt = handedAt;
+            next.heirServed = heirServed;
             return next;
         }
 
@@ -589,7 +613,10 @@ public final class ResumePool extends AbstractPool {
 
         /** This set with {@code worker}, one of its workers, as heir. */
         SkilledSet withHeir(PoolWorker worker) {
-            return carried(new SkilledSet(workers, scores, worker));
+            SkilledSet next = carried(new SkilledSet(workers, scores, worker));
+            next.handedAt = count;
+            next.heirServed = 0;
+            return next;
         }
 
         /** This set without the worker, or null when nothing would be left. */
