@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,7 +23,6 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.ZKPaths;
@@ -39,10 +39,12 @@ import org.resumelb.agent.discovery.Discovery;
  *   /resumelb/lbs/_c_&lt;uuid&gt;-member-0000000003       ephemeral, "url=http://lb1:8080\n"
  *   /resumelb/settings                                  persistent, the settings file's JSON object
  * </pre>
- * A registration is a Curator {@link PersistentNode} (protected ephemeral
- * sequential): one node per process, so a restarted process never takes over
- * the node of its previous session, and Curator creates it again after a
- * session expiry. Members are read through a {@link CuratorCache} of the role's
+ * A registration is a protected ephemeral sequential node, created again by
+ * every new session (after an expiry) and whenever it is found missing, checked
+ * at each connection and every third of a session timeout: a restarted process
+ * never takes over the node of its previous session, and a new session's node
+ * exists before the old session's goes, so a live node's URL never disappears
+ * from the members. Members are read through a {@link CuratorCache} of the role's
  * node, the settings through a cache of the settings node; both resynchronise
  * after a reconnection.
  *
@@ -68,7 +70,7 @@ public final class ZooKeeperDiscovery implements Discovery {
 
     private final Config config;
     private final CuratorFramework client;
-    private final ExecutorService events;
+    private final ScheduledExecutorService events;
     private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong reconnections = new AtomicLong();
@@ -77,7 +79,7 @@ public final class ZooKeeperDiscovery implements Discovery {
 
     public ZooKeeperDiscovery(Config config) {
         this.config = config;
-        this.events = Executors.newSingleThreadExecutor(r -> {
+        this.events = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "resumelb-zookeeper-events");
             t.setDaemon(true);
             return t;
@@ -92,12 +94,20 @@ public final class ZooKeeperDiscovery implements Discovery {
                 .build();
         client.getConnectionStateListenable().addListener((c, newState) -> stateChanged(newState));
         client.start();
+        // Registrations are checked at each connection and, in case a create failed, every third of a session.
+        long check = Math.max(500, sessionMillis / 3);
+        events.scheduleWithFixedDelay(() -> registrations.forEach(Registration::ensure), check, check, TimeUnit.MILLISECONDS);
         LOG.info("ResumeLB ZooKeeper discovery connecting to {} (root {}, session timeout {} ms)", config.connect(), config.root(),
                 sessionMillis);
     }
 
     private void stateChanged(ConnectionState newState) {
         state = newState;
+        if (newState.isConnected()) {
+            for (Registration r : registrations) {
+                post(r::ensure);
+            }
+        }
         switch (newState) {
             case CONNECTED -> LOG.info("ResumeLB connected to ZooKeeper {}", config.connect());
             case RECONNECTED -> {
@@ -126,13 +136,53 @@ public final class ZooKeeperDiscovery implements Discovery {
         return ZKPaths.makePath(config.root(), SETTINGS_NODE);
     }
 
+    /**
+     * One registration: an ephemeral sequential node per session. A new session
+     * creates a new node at once, while the previous session's node (if the
+     * server still holds it) lingers until that session expires, so the URL
+     * never vanishes from the members in between; the same session never
+     * creates a second node. Touched only on the event thread.
+     */
+    private final class Registration {
+        private final String base;
+        private final byte[] data;
+        private String path;
+        private long session;
+
+        Registration(String base, byte[] data) {
+            this.base = base;
+            this.data = data;
+        }
+
+        /** Event thread. Creates the node if this session has none (any more); failures wait for the next check. */
+        void ensure() {
+            if (closed.get() || !client.getZookeeperClient().isConnected()) {
+                return;
+            }
+            try {
+                long now = client.getZookeeperClient().getZooKeeper().getSessionId();
+                if (path != null && session == now && client.checkExists().forPath(path) != null) {
+                    return;
+                }
+                path = client.create().creatingParentContainersIfNeeded().withProtection()
+                        .withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(base, data);
+                session = now;
+                client.checkExists().usingWatcher((org.apache.zookeeper.Watcher) event -> post(this::ensure)).forPath(path);
+                LOG.info("ResumeLB registered in ZooKeeper as {} (session 0x{})", path, Long.toHexString(now));
+            } catch (Exception e) {
+                LOG.warn("ResumeLB could not register {} in ZooKeeper yet: {}; trying again", base, e.toString());
+            }
+        }
+    }
+
+    private final List<Registration> registrations = new CopyOnWriteArrayList<>();
+
     @Override
     public void register(Role role, Member self) {
         checkOpen();
-        PersistentNode node = new PersistentNode(client, CreateMode.EPHEMERAL_SEQUENTIAL, true,
-                ZKPaths.makePath(rolePath(role), "member-"), encode(self));
-        node.start();
-        resources.add(node);
+        Registration r = new Registration(ZKPaths.makePath(rolePath(role), "member-"), encode(self));
+        registrations.add(r);
+        post(r::ensure);
         LOG.info("ResumeLB registers {} {} in ZooKeeper under {}", role == Role.WORKER ? "worker" : "load balancer", self.url(),
                 rolePath(role));
     }
