@@ -48,7 +48,12 @@ final class ProxyNode implements AutoCloseable {
         app.addProtectedClassMatcher(new ClassMatcher("org.slf4j."));
         server.setHandler(app);
         server.setStopTimeout(1000);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception | Error e) {
+            server.stop(); // a deployment that failed leaves no connector or thread behind
+            throw e;
+        }
         this.port = connector.getLocalPort();
     }
 

@@ -54,7 +54,12 @@ public final class WorkerMain {
         server.setHandler(app);
         server.setStopAtShutdown(true);
         server.setStopTimeout(5_000);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            e.printStackTrace(System.out);
+            System.exit(1); // a webapp that failed to deploy: the process ends, its log says why
+        }
         System.out.println("READY " + actual);
         System.out.flush();
         server.join();

@@ -160,6 +160,33 @@ class ZooKeeperIT {
     }
 
     @Test
+    void withZookeeperSetButNoJarNeitherSideStartsAndTheMessageNamesTheSettingAndTheJar() throws Exception {
+        String connect = "127.0.0.1:" + It.freePort();
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> new ProxyNode(0, Map.of("zookeeper", connect,
+                "lbUrl", "http://127.0.0.1:1")).close());
+        String all = chain(e);
+        assertTrue(all.contains("ResumeLB setting 'zookeeper' = '" + connect + "'") && all.contains("resumelb-zookeeper-<version>-all.jar")
+                && all.contains("WEB-INF/lib"), all);
+
+        fleet = new Fleet("nojar", 8);
+        Exception w = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> fleet.addUnlistedWorker("-Dresumelb.zookeeper=" + connect));
+        java.util.regex.Matcher log = java.util.regex.Pattern.compile("see (\\S+\\.log)").matcher(chain(w));
+        assertTrue(log.find(), chain(w));
+        String output = Files.readString(Path.of(log.group(1)));
+        assertTrue(output.contains("ResumeLB filter not started: ResumeLB setting 'zookeeper'")
+                && output.contains("resumelb-zookeeper-<version>-all.jar"), output);
+    }
+
+    static String chain(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            b.append(c).append(" | ");
+        }
+        return b.toString();
+    }
+
+    @Test
     void anEnsembleOfThreeLosingOneServerUnderLoadCostsNoFailedGet() throws Exception {
         TestingCluster cluster = new TestingCluster(3);
         cluster.start();
