@@ -72,6 +72,7 @@ public final class ZooKeeperDiscovery implements Discovery {
     private final CuratorFramework client;
     private final ScheduledExecutorService events;
     private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+    private final List<Registration> registrations = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong reconnections = new AtomicLong();
     private final AtomicLong sessionsLost = new AtomicLong();
@@ -174,8 +175,6 @@ public final class ZooKeeperDiscovery implements Discovery {
             }
         }
     }
-
-    private final List<Registration> registrations = new CopyOnWriteArrayList<>();
 
     @Override
     public void register(Role role, Member self) {
