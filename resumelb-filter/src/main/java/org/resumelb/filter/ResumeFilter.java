@@ -1,6 +1,9 @@
 package org.resumelb.filter;
 
 import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
@@ -23,6 +26,7 @@ import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.classify.ServletRequestView;
 import org.resumelb.agent.config.Settings;
+import org.resumelb.agent.discovery.Discovery;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.publish.ResumePublisher;
 import org.resumelb.agent.resume.Resume;
@@ -47,6 +51,10 @@ import org.resumelb.agent.skill.SkillTracker;
  * its résumé. The résumé endpoint answers loopback, the load balancers and
  * {@code resumeAllow}, and 403 to anyone else.
  *
+ * <p>With {@code zookeeper} set, the worker registers its URL and version in
+ * ZooKeeper and pushes to the load balancers registered there as well as to
+ * {@code lb} ({@link Discovery}, the optional {@code resumelb-zookeeper} jar).
+ *
  * <p>Settings: see {@link WorkerSettings} and the README. Thread-safety: after
  * {@link #init} the fields are read-only; the tracker and publisher carry
  * their own contracts.
@@ -61,6 +69,8 @@ public class ResumeFilter implements Filter {
     private RequestClassifier classifier;
     private ResumeCodec codec;
     private ResumePublisher publisher;
+    /** ZooKeeper discovery when {@code zookeeper} is set, else null. */
+    private Discovery discovery;
     private TraceLog trace;
     private WorkerTrust trust;
     private String resumePath;
@@ -104,6 +114,17 @@ public class ResumeFilter implements Filter {
             LOG.warn("ResumeLB: INSECURE MODE, résumés are pushed unsigned to {}", settings.lbs());
         }
         publisher.start();
+        if (settings.zookeeper() != null) {
+            try {
+                discovery = Discovery.open(settings.zookeeper());
+            } catch (IllegalArgumentException e) {
+                publisher.close();
+                LOG.error("ResumeLB filter not started: {}", e.getMessage());
+                throw new ServletException(e.getMessage(), e);
+            }
+            discovery.register(Discovery.Role.WORKER, new Discovery.Member(settings.workerUrl(), settings.version()));
+            discovery.watchMembers(Discovery.Role.LOAD_BALANCER, this::loadBalancersLearned);
+        }
         LOG.info("ResumeLB filter started for {} (weight {}): pushing to {}, settings {}", settings.workerUrl(), settings.weight(),
                 settings.lbs(), settings.inForce());
     }
@@ -293,10 +314,33 @@ public class ResumeFilter implements Filter {
         return request.getScheme() + "://" + host + ":" + port + request.getContextPath();
     }
 
+    /**
+     * The load balancers registered in ZooKeeper, on the discovery's event thread: pushed to
+     * from now on, with those of {@code lb}. A URL that is not an http(s) URL is skipped and logged.
+     * Their {@code X-ResumeLB-Class} headers are honoured only from addresses {@link WorkerTrust}
+     * trusts (the {@code lb} hosts, {@code trustedLbs}): ZooKeeper decides where résumés go, not whom
+     * the worker believes.
+     */
+    private void loadBalancersLearned(List<Discovery.Member> members) {
+        List<URI> lbs = new ArrayList<>();
+        for (Discovery.Member m : members) {
+            try {
+                lbs.add(Settings.httpUrl("zookeeper", m.url()));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ResumeLB ignores a load balancer registered in ZooKeeper: {}", e.getMessage());
+            }
+        }
+        publisher.loadBalancers(lbs);
+        LOG.info("ResumeLB load balancers from ZooKeeper: {}; pushing to {}", lbs, publisher.endpoints());
+    }
+
     @Override
     public void destroy() {
         if (publisher != null) {
             publisher.close();
+        }
+        if (discovery != null) {
+            discovery.close();
         }
         LOG.info("ResumeLB filter stopped");
     }

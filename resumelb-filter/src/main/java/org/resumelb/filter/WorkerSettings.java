@@ -12,6 +12,7 @@ import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.SettingNames;
+import org.resumelb.agent.discovery.Discovery;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.net.AddressList;
 import org.resumelb.agent.protocol.Protocol;
@@ -46,6 +47,9 @@ import org.resumelb.agent.resume.Resume;
  *                       {@code GET {prefix}/resume}; {@code *} for everyone
  * @param weight         the share of the load this worker asks for, relative to the other
  *                       workers, announced in its résumé ({@link Resume#weight()})
+ * @param zookeeper      where the worker registers and learns its load balancers
+ *                       ({@code zookeeper}, {@code zookeeperPath}, {@code zookeeperSessionTimeout}),
+ *                       or null when {@code zookeeper} is unset
  * @param inForce        the settings in force, secrets masked
  * @param unknownSettings warnings, one a line, about the names found in the
  *                       settings' sources that no setting of the filter reads
@@ -56,7 +60,7 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
                              Duration resumeInterval, Duration heartbeat, Duration pushTimeout, Duration maxBackoff,
                              Path resumeFile, RequestClassifier classifier, String version, String traceLogger,
                              String prefix, AddressList trustedLbs, AddressList resumeAllow, double weight,
-                             Map<String, String> inForce, List<String> unknownSettings) {
+                             Discovery.Config zookeeper, Map<String, String> inForce, List<String> unknownSettings) {
 
     /** What {@code prefix} accepts: the same paths as the load balancer's own {@code prefix} setting. */
     static final String PREFIX_PATTERN = "/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*";
@@ -83,19 +87,22 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
 
     private static WorkerSettings readChecked(Settings s, String contextPath) {
         List<URI> lbs = s.urls("lb");
+        Discovery.Config zookeeper = Discovery.config(s);
+        boolean pushes = !lbs.isEmpty() || zookeeper != null;
+        String when = zookeeper != null && lbs.isEmpty() ? "'zookeeper'" : "'lb'";
         String workerUrl = s.string("workerUrl", null);
         if (workerUrl != null) {
             String resolved = workerUrl.replace("${hostname}", hostname()).replace("${contextPath}", contextPath == null ? "" : contextPath);
             workerUrl = Settings.httpUrl("workerUrl", resolved).toString();
-        } else if (!lbs.isEmpty()) {
-            throw new ConfigException("workerUrl", null,
-                    "required when 'lb' is set: the URL the load balancer forwards to, e.g. http://${hostname}:8080${contextPath}");
+        } else if (pushes) {
+            throw new ConfigException("workerUrl", null, "required when " + when
+                    + " is set: the URL the load balancer forwards to, e.g. http://${hostname}:8080${contextPath}");
         }
         byte[] secret = s.secret();
         boolean insecure = s.bool("insecure", false);
-        if (secret == null && !lbs.isEmpty() && !insecure) {
-            throw new ConfigException("secret", null,
-                    "required when 'lb' is set (résumé pushes are signed); set 'secret' or 'secretFile', or insecure=true to push unsigned");
+        if (secret == null && pushes && !insecure) {
+            throw new ConfigException("secret", null, "required when " + when
+                    + " is set (résumé pushes are signed); set 'secret' or 'secretFile', or insecure=true to push unsigned");
         }
         int history = s.integer("history", 100, 2, 1_000_000);
         int maxSkillAge = s.integer("maxSkillAge", history * 10, 1, Integer.MAX_VALUE);
@@ -130,7 +137,7 @@ public record WorkerSettings(List<URI> lbs, String workerUrl, byte[] secret, boo
                 + " (the processors available to this JVM, now " + Runtime.getRuntime().availableProcessors() + ")");
         return new WorkerSettings(lbs, workerUrl, secret, insecure, history, maxSkillAge, maxClasses,
                 resumeInterval, heartbeat, pushTimeout, maxBackoff, resumeFile, classifier, version, traceLogger,
-                prefix, trustedLbs, resumeAllow, weight, s.inForce(), s.unknownSettings(SettingNames.FILTER));
+                prefix, trustedLbs, resumeAllow, weight, zookeeper, s.inForce(), s.unknownSettings(SettingNames.FILTER));
     }
 
     /**

@@ -10,9 +10,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 import org.resumelb.agent.Log;
 import org.resumelb.agent.config.ConfigException;
+import org.resumelb.agent.discovery.Discovery;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
 import org.resumelb.proxy.operations.RuntimeSettings;
+import org.resumelb.proxy.membership.DiscoveredWorkers;
 import org.resumelb.proxy.membership.ResumeReceiver;
 import org.resumelb.proxy.membership.Readmission;
 import org.resumelb.proxy.membership.StaticWorkerPuller;
@@ -41,6 +43,8 @@ import org.resumelb.proxy.route.WaitingRoom;
  *   résumé pushes ──▶ ResumeReceiver ──▶ WorkerDirectory ──▶ SwitchablePool (policy)
  *   static workers ──▶ StaticWorkerPuller ──┘   ▲    │ joins        ▲ acquire / release
  *   ejected and https workers' pushes ─▶ Readmission ─┘ (once the worker answers a probe)
+ *   ZooKeeper (optional): a worker's node gone ─▶ DiscoveredWorkers ─▶ WorkerDirectory.left;
+ *     settings node ─▶ Admin.fromNode (as an admin call); this load balancer's lbUrl registered
  *                                                    ▼              │
  *   client request ──▶ Router (classify, lease) ◀── WaitingRoom     │
  *                        │  └─ AdmissionQueue (maxBacklog) ─────────┤
@@ -70,6 +74,9 @@ public final class LoadBalancer implements AutoCloseable {
     private final ForwardedHeaders forwardedHeaders;
     private final StaticWorkerPuller puller;
     private final Readmission readmission;
+    /** ZooKeeper discovery, or null when {@code zookeeper} is unset. */
+    private final Discovery discovery;
+    private final DiscoveredWorkers discoveredWorkers;
     /** Timeouts of the waiting room and the static pulls. */
     private final ScheduledThreadPoolExecutor timer;
 
@@ -134,6 +141,26 @@ public final class LoadBalancer implements AutoCloseable {
             puller = new StaticWorkerPuller(settings.workers(), settings.pullInterval(), directory, codec, boundaries.workerTls());
             puller.start(timer);
         }
+        if (settings.fleet().on()) {
+            discoveredWorkers = new DiscoveredWorkers(directory);
+            try {
+                discovery = Discovery.open(settings.fleet().zookeeper());
+            } catch (RuntimeException e) {
+                closeParts();
+                throw e;
+            }
+            String node = settings.fleet().zookeeper().root() + "/" + Discovery.SETTINGS_NODE;
+            discovery.watchSettings(body -> {
+                if (body != null) {
+                    admin.fromNode(body, "ZooKeeper node " + node);
+                }
+            });
+            discovery.watchMembers(Discovery.Role.WORKER, discoveredWorkers::update);
+            discovery.register(Discovery.Role.LOAD_BALANCER, new Discovery.Member(settings.fleet().lbUrl().toString(), null));
+        } else {
+            discovery = null;
+            discoveredWorkers = null;
+        }
         if (settings.secret() == null && settings.insecure()) {
             LOG.warn("ResumeLB: INSECURE MODE, unsigned résumé pushes are accepted: anyone who reaches {}/resumes can steer traffic",
                     settings.prefix());
@@ -162,6 +189,17 @@ public final class LoadBalancer implements AutoCloseable {
         Map<String, Object> all = new TreeMap<>(settings.inForce());
         all.putAll(admin.inForce().asMap());
         all.put("settingsFile", settings.settingsFile() == null ? null : settings.settingsFile().toString());
+        Admin.Change change = admin.lastChange();
+        if (change.source() != null) {
+            all.put("settingsChangedBy", change.source() + " at " + java.time.Instant.ofEpochMilli(change.atMillis()));
+        }
+        if (change.lastError() != null) {
+            all.put("settingsRefused", change.lastError() + " at " + java.time.Instant.ofEpochMilli(change.errorAtMillis()));
+        }
+        if (discovery != null) {
+            all.put("zookeeperState", discovery.describe() + ", " + discoveredWorkers.registered().size()
+                    + " workers registered, " + discoveredWorkers.dropped() + " dropped when their node went");
+        }
         return all;
     }
 
@@ -215,9 +253,21 @@ public final class LoadBalancer implements AutoCloseable {
         return timer;
     }
 
-    /** Stops pulling, turns waiting requests away and forgets every worker. */
+    /** ZooKeeper discovery, or null when {@code zookeeper} is unset. */
+    public Discovery discovery() {
+        return discovery;
+    }
+
+    /** Leaves ZooKeeper, stops pulling, turns waiting requests away and forgets every worker. */
     @Override
     public void close() {
+        if (discovery != null) {
+            discovery.close();
+        }
+        closeParts();
+    }
+
+    private void closeParts() {
         if (puller != null) {
             puller.close();
         }

@@ -15,6 +15,7 @@ import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.config.ConfigException;
 import org.resumelb.agent.config.SettingNames;
 import org.resumelb.agent.config.Settings;
+import org.resumelb.agent.discovery.Discovery;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.membership.WorkerAllow;
 import org.resumelb.proxy.membership.WorkerTls;
@@ -44,7 +45,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
                             Duration slowStart, StickyCookie sticky, Edge edge, Boundaries boundaries, Admission admission,
-                            Map<String, String> jettyParameters, Map<String, String> inForce,
+                            Fleet fleet, Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
 
     /**
@@ -213,6 +214,47 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
     }
 
     /**
+     * ZooKeeper discovery (see "ZooKeeper" in docs/operations.md): off unless {@code zookeeper} is set.
+     *
+     * @param zookeeper where to register and watch ({@code zookeeper}, {@code zookeeperPath},
+     *     {@code zookeeperSessionTimeout}), or null when off
+     * @param lbUrl the URL workers push their résumés to ({@code {lbUrl}{prefix}/resumes}), registered in
+     *     ZooKeeper; required with {@code zookeeper}, refused without it
+     */
+    public record Fleet(Discovery.Config zookeeper, URI lbUrl) {
+
+        /** Whether ZooKeeper discovery is on. */
+        public boolean on() {
+            return zookeeper != null;
+        }
+
+        static Fleet read(Settings s) {
+            Discovery.Config zookeeper = Discovery.config(s);
+            String raw = s.string("lbUrl", null);
+            if (zookeeper == null) {
+                if (raw != null) {
+                    throw new ConfigException("lbUrl", raw, "is registered in ZooKeeper and takes effect only with it: set zookeeper too");
+                }
+                return new Fleet(null, null);
+            }
+            if (raw == null) {
+                throw new ConfigException("lbUrl", null, "required when 'zookeeper' is set: the URL workers push résumés to,"
+                        + " registered in ZooKeeper, e.g. http://${hostname}:8080 (the load balancer's context, without the prefix)");
+            }
+            String resolved = raw.replace("${hostname}", hostname());
+            return new Fleet(zookeeper, Settings.httpUrl("lbUrl", resolved));
+        }
+
+        private static String hostname() {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return "localhost";
+            }
+        }
+    }
+
+    /**
      * Reads and validates the proxy's settings from {@code s}, and lists the
      * names its sources hold that the proxy does not read.
      *
@@ -278,6 +320,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         Edge edge = Edge.read(s);
         Boundaries boundaries = Boundaries.read(s);
         Admission admission = Admission.read(s);
+        Fleet fleet = Fleet.read(s);
         if (sticky != null && admission.on()) {
             throw new ConfigException("sticky", s.raw("sticky"), "sticky sessions do not work with maxBacklog yet (the admission"
                     + " queue routes every request by its class); accepted: unset while maxBacklog is set");
@@ -310,7 +353,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         }
         return new ProxySettings(classifier, classifierFingerprint, previousClassifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                slowStart, sticky, edge, boundaries, admission, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                slowStart, sticky, edge, boundaries, admission, fleet, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

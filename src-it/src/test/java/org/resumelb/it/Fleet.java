@@ -95,6 +95,29 @@ final class Fleet implements AutoCloseable {
         return proxy;
     }
 
+    /** {@link #addProxy(int, Map)} with jars added to the WAR as an operator adds them to {@code WEB-INF/lib}. */
+    ProxyNode addProxy(int port, Map<String, String> settings, String extraClasspath) throws Exception {
+        ProxyNode proxy = new ProxyNode(port, settings, extraClasspath);
+        proxies.add(proxy);
+        lbs.add(proxy.url());
+        return proxy;
+    }
+
+    /** Every embedded proxy, in start order. */
+    List<ProxyNode> proxies() {
+        return List.copyOf(proxies);
+    }
+
+    /**
+     * Starts one more worker JVM with no {@code lb} setting at all: it learns its load balancers otherwise
+     * (ZooKeeper, through these JVM options).
+     */
+    WorkerProcess addUnlistedWorker(String... systemProperties) throws Exception {
+        WorkerProcess w = WorkerProcess.start(workerPrefix + ++named, 0, List.of(), systemProperties);
+        workers.add(w);
+        return w;
+    }
+
     /** Stops an embedded proxy (its workers keep pushing to its URL). */
     void stopProxy(ProxyNode proxy) throws Exception {
         proxies.remove(proxy);

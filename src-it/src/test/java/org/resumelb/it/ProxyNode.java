@@ -23,6 +23,11 @@ final class ProxyNode implements AutoCloseable {
     private final int port;
 
     ProxyNode(int port, Map<String, String> params) throws Exception {
+        this(port, params, null);
+    }
+
+    /** With {@code extraClasspath} (jars, comma-separated) added to the WAR as if they were in its {@code WEB-INF/lib}. */
+    ProxyNode(int port, Map<String, String> params, String extraClasspath) throws Exception {
         server = new Server(new QueuedThreadPool(200));
         ServerConnector connector = new ServerConnector(server, 1, 1);
         connector.setShutdownIdleTimeout(100); // keep-alive connections end at stop without waiting for the stop timeout
@@ -36,11 +41,19 @@ final class ProxyNode implements AutoCloseable {
         Map<String, String> all = new HashMap<>(Map.of("secret", It.SECRET, "queueTimeout", "5s", "timeout", "15s"));
         all.putAll(params);
         all.forEach(app::setInitParameter);
+        if (extraClasspath != null) {
+            app.setExtraClasspath(extraClasspath);
+        }
         app.setThrowUnavailableOnStartupException(true);
         app.addProtectedClassMatcher(new ClassMatcher("org.slf4j."));
         server.setHandler(app);
         server.setStopTimeout(1000);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception | Error e) {
+            server.stop(); // a deployment that failed leaves no connector or thread behind
+            throw e;
+        }
         this.port = connector.getLocalPort();
     }
 

@@ -98,6 +98,12 @@ final class ProxyStatus {
         return DEPARTED.contains(worker.path("state").asText());
     }
 
+    /** A setting as the status shows it in force ({@code settings}), or null when absent. */
+    String setting(String name) {
+        JsonNode v = json.path("settings").path(name);
+        return v.isMissingNode() || v.isNull() ? null : v.asText();
+    }
+
     /** URLs of the live workers (active or standby). */
     Set<String> liveWorkers() {
         Set<String> out = new TreeSet<>();

@@ -12,7 +12,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * A worker process: embedded Jetty on a loopback port deploying the real
  * newsroom WAR, whose ResumeLB filter pushes to the given load balancers.
  * Prints {@code READY <port>} when it serves. Arguments: port, name,
- * comma-separated load balancer URLs, path of the WAR. The secret comes from
+ * comma-separated load balancer URLs (empty: no {@code lb} setting at all), path of the WAR;
+ * {@code -Dit.extraClasspath} adds jars to the webapp as if they were in its {@code WEB-INF/lib}. The secret comes from
  * the environment ({@code RESUMELB_SECRET}), as an operator would give it.
  */
 public final class WorkerMain {
@@ -35,7 +36,13 @@ public final class WorkerMain {
         WebAppContext app = new WebAppContext();
         app.setContextPath("/");
         app.setWar(war.toString());
-        app.setInitParameter("lb", lbs);
+        if (!lbs.isEmpty()) {
+            app.setInitParameter("lb", lbs);
+        }
+        String extra = System.getProperty("it.extraClasspath");
+        if (extra != null) {
+            app.setExtraClasspath(extra); // a jar an operator drops into WEB-INF/lib
+        }
         app.setInitParameter("workerUrl", "http://127.0.0.1:" + actual);
         app.setInitParameter("newsroom.worker", name);
         app.setInitParameter("newsroom.objectsPerSite", "200");
@@ -47,7 +54,12 @@ public final class WorkerMain {
         server.setHandler(app);
         server.setStopAtShutdown(true);
         server.setStopTimeout(5_000);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            e.printStackTrace(System.out);
+            System.exit(1); // a webapp that failed to deploy: the process ends, its log says why
+        }
         System.out.println("READY " + actual);
         System.out.flush();
         server.join();

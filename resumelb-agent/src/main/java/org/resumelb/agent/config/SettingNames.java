@@ -23,7 +23,8 @@ public final class SettingNames {
     public static final Set<String> FILTER = names(
             "lb", "workerUrl", "secret", "secretFile", "insecure", "history", "maxSkillAge", "maxClasses",
             "resumeInterval", "heartbeat", "pushTimeout", "maxBackoff", "resumeFile", "classifier", "version", "traceLogger",
-            "prefix", "trustedLbs", "resumeAllow", "weight");
+            "prefix", "trustedLbs", "resumeAllow", "weight",
+            "zookeeper", "zookeeperPath", "zookeeperSessionTimeout");
 
     /**
      * Jetty's {@code ProxyServlet} init-params: validated and passed through by
@@ -47,7 +48,8 @@ public final class SettingNames {
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
             "trustedProxies", "statusAllow", "workerAllow", "workerTrustStore", "workerTrustStorePassword",
             "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart",
-            "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority"), JETTY);
+            "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority",
+            "zookeeper", "zookeeperPath", "zookeeperSessionTimeout", "lbUrl"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

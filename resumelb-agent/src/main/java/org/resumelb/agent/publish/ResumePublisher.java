@@ -59,6 +59,17 @@ import org.resumelb.agent.skill.SkillTracker;
  * thread; HTTP completions (on the HTTP client's threads) touch only the
  * per-balancer atomics. {@link #close()} is idempotent and may be called from
  * any thread.
+ *
+ * <p><b>Load balancers learned at run time</b> ({@link #loadBalancers}, from
+ * ZooKeeper): the set of targets is an immutable list behind a volatile
+ * reference, replaced as a whole under a lock by {@link #loadBalancers} (any
+ * thread; calls are serialized, the last one wins). A balancer in both the old
+ * and the new set keeps its state (backoff, counts); a new one gets a résumé at
+ * the next tick, without waiting for the next heartbeat; one that is gone is
+ * pushed to no more (a push in flight to it completes on its own state, which
+ * nobody reads any more). The scheduler thread reads the reference once per
+ * tick, so one tick never sees half a change. The {@code lbs} of the options
+ * are always kept.
  */
 public final class ResumePublisher implements AutoCloseable {
 
@@ -110,6 +121,8 @@ public final class ResumePublisher implements AutoCloseable {
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         volatile String lastProblem;
+        /** Not pushed to yet: gets a résumé at the next tick. */
+        volatile boolean fresh = true;
 
         Target(URI lb, String prefix) {
             this.lb = lb;
@@ -125,7 +138,9 @@ public final class ResumePublisher implements AutoCloseable {
     private final Clock clock;
     private final String id;
     private final AtomicLong seq = new AtomicLong();
-    private final List<Target> targets = new ArrayList<>();
+    /** Immutable; replaced as a whole by {@link #loadBalancers} under {@link #targetsLock}. */
+    private volatile List<Target> targets;
+    private final Object targetsLock = new Object();
     private final AtomicBoolean publishRequested = new AtomicBoolean();
     private final AtomicBoolean tickScheduled = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -144,9 +159,11 @@ public final class ResumePublisher implements AutoCloseable {
         this.trimmer = new ResumeTrimmer(codec);
         this.clock = clock;
         this.id = newId(options.workerUrl());
+        List<Target> initial = new ArrayList<>();
         for (URI lb : options.lbs()) {
-            targets.add(new Target(lb, options.prefix()));
+            initial.add(new Target(lb, options.prefix()));
         }
+        this.targets = List.copyOf(initial);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("resumelb-publisher"));
         this.httpExecutor = Executors.newFixedThreadPool(2, daemonThreads("resumelb-push"));
         this.http = HttpClient.newBuilder()
@@ -187,6 +204,11 @@ public final class ResumePublisher implements AutoCloseable {
     /** Called by a request thread that completed a history window: never blocks. */
     public void publishSoon() {
         publishRequested.set(true);
+        tickSoon();
+    }
+
+    /** Hands a tick to the scheduler thread unless one is already scheduled: never blocks. */
+    private void tickSoon() {
         if (!closed.get() && tickScheduled.compareAndSet(false, true)) {
             try {
                 scheduler.execute(this::tickSafely);
@@ -212,6 +234,29 @@ public final class ResumePublisher implements AutoCloseable {
     /** The endpoint each load balancer is pushed to, {@code {lb}{prefix}/resumes}. */
     public List<URI> endpoints() {
         return targets.stream().map(t -> t.endpoint).toList();
+    }
+
+    /**
+     * Pushes from now on to the configured {@code lbs} and {@code discovered}
+     * (their base URLs, as {@code lb} takes them): see the class comment for
+     * what a change keeps. Any thread; never blocks on I/O.
+     */
+    public void loadBalancers(java.util.Collection<URI> discovered) {
+        synchronized (targetsLock) {
+            Map<URI, Target> old = new java.util.HashMap<>();
+            for (Target t : targets) {
+                old.put(t.lb, t);
+            }
+            java.util.LinkedHashSet<URI> wanted = new java.util.LinkedHashSet<>(options.lbs());
+            wanted.addAll(discovered);
+            List<Target> next = new ArrayList<>(wanted.size());
+            for (URI lb : wanted) {
+                Target t = old.get(lb);
+                next.add(t != null ? t : new Target(lb, options.prefix()));
+            }
+            targets = List.copyOf(next);
+        }
+        tickSoon();
     }
 
     private ResumeTrimmer.Fitted fitted(Resume r) {
@@ -253,8 +298,9 @@ public final class ResumePublisher implements AutoCloseable {
                 || (changed && now - lastPublishMillis >= options.resumeInterval().toMillis())
                 || now - lastPublishMillis >= options.heartbeat().toMillis();
         byte[] body = null;
+        List<Target> targets = this.targets;
         for (Target t : targets) {
-            boolean wanted = due || t.failing;
+            boolean wanted = due || t.failing || t.fresh;
             if (!wanted || now < t.nextAttemptMillis || t.inFlight.get()) {
                 continue;
             }
@@ -294,6 +340,7 @@ public final class ResumePublisher implements AutoCloseable {
 
     private CompletableFuture<Void> send(Target t, byte[] body) {
         t.inFlight.set(true);
+        t.fresh = false;
         HttpRequest.Builder request = HttpRequest.newBuilder(t.endpoint)
                 .timeout(options.timeout())
                 .header("Content-Type", "application/json")
@@ -351,7 +398,7 @@ public final class ResumePublisher implements AutoCloseable {
     /** Per load balancer: pushes accepted and failed, whether it is failing now. For status and tests. */
     public Map<URI, long[]> pushCounts() {
         Map<URI, long[]> counts = new java.util.LinkedHashMap<>();
-        for (Target t : targets) {
+        for (Target t : this.targets) {
             counts.put(t.lb, new long[] {t.accepted.get(), t.failed.get(), t.failing ? 1 : 0});
         }
         return counts;
@@ -376,6 +423,7 @@ public final class ResumePublisher implements AutoCloseable {
         if (options.resumeFile() != null) {
             save(tracker.generation());
         }
+        List<Target> targets = this.targets;
         if (!targets.isEmpty()) {
             byte[] body = next(true).body();
             List<CompletableFuture<Void>> sent = new ArrayList<>();

@@ -137,6 +137,85 @@ class ResumePublisherTest {
     }
 
     @Test
+    void aLoadBalancerLearnedAtRunTimeGetsAResumeAtOnceAndOneThatLeftGetsNoMore() throws Exception {
+        try (Receiver a = new Receiver(Protocol.DEFAULT_PREFIX); Receiver b = new Receiver(Protocol.DEFAULT_PREFIX);
+             ResumePublisher publisher = new ResumePublisher(new ResumePublisher.Options(List.of(a.url()), SECRET,
+                     "http://127.0.0.1:8081", "1.0", Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(2),
+                     Duration.ofSeconds(1), null, Protocol.DEFAULT_PREFIX), new SkillTracker(10, 100, 100), CODEC,
+                     Clock.systemUTC())) {
+            publisher.start();
+            assertEquals(1, a.await(1, 5_000).size(), "the configured lb gets the first résumé");
+            publisher.loadBalancers(List.of(b.url()));
+            // The heartbeat is an hour: only a learned balancer's own first push can arrive now.
+            assertEquals(1, b.await(1, 5_000).size(), "the learned lb gets a résumé at once");
+            assertEquals(List.of(URI.create(a.url() + "/_resumelb/resumes"), URI.create(b.url() + "/_resumelb/resumes")),
+                    publisher.endpoints());
+            publisher.loadBalancers(List.of());
+            assertEquals(List.of(URI.create(a.url() + "/_resumelb/resumes")), publisher.endpoints(),
+                    "the configured lb stays, the learned one is gone");
+            publisher.publishSoon();
+            assertEquals(2, a.await(2, 5_000).size());
+            Thread.sleep(300);
+            assertEquals(1, b.await(1, 0).size(), "no push to a balancer that left");
+        }
+    }
+
+    @Test
+    void changesOfTheLearnedBalancersFromManyThreadsLeaveTheLastSetAndEveryBalancerPushedToOnce() throws Exception {
+        List<Receiver> lbs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                lbs.add(new Receiver(Protocol.DEFAULT_PREFIX));
+            }
+            try (ResumePublisher publisher = new ResumePublisher(new ResumePublisher.Options(List.of(), SECRET,
+                    "http://127.0.0.1:8081", "1.0", Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(2),
+                    Duration.ofSeconds(1), null, Protocol.DEFAULT_PREFIX), new SkillTracker(10, 100, 100), CODEC,
+                    Clock.systemUTC())) {
+                publisher.start();
+                int threads = 4;
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int seed = t;
+                    done.add(pool.submit(() -> {
+                        go.await();
+                        java.util.Random random = new java.util.Random(seed);
+                        for (int i = 0; i < 500; i++) {
+                            List<URI> some = new ArrayList<>();
+                            for (Receiver r : lbs) {
+                                if (random.nextBoolean()) {
+                                    some.add(r.url());
+                                }
+                            }
+                            publisher.loadBalancers(some);
+                            List<URI> seen = publisher.endpoints();
+                            if (seen.stream().distinct().count() != seen.size()) {
+                                throw new AssertionError("a balancer listed twice: " + seen);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                pool.shutdown();
+                List<URI> last = lbs.stream().map(Receiver::url).toList();
+                publisher.loadBalancers(last);
+                assertEquals(last.stream().map(u -> URI.create(u + "/_resumelb/resumes")).toList(), publisher.endpoints());
+                for (Receiver r : lbs) {
+                    assertTrue(r.await(1, 5_000).size() >= 1, "every balancer of the last set got a résumé: " + r.url());
+                }
+                assertTrue(publisher.pushCounts().values().stream().allMatch(c -> c[1] == 0), "no push failed");
+            }
+        } finally {
+            lbs.forEach(Receiver::close);
+        }
+    }
+
+    @Test
     void theDefaultOptionsPushToTheDefaultPrefix() {
         ResumePublisher.Options o = new ResumePublisher.Options(List.of(URI.create("http://lb:8080")), SECRET, "http://w:1", null,
                 Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(30), null);

@@ -382,6 +382,26 @@ public final class WorkerDirectory implements AutoCloseable {
     }
 
     /**
+     * Takes a worker out of the pool at once because it left the fleet (its
+     * ZooKeeper node is gone, {@link DiscoveredWorkers}): departed as
+     * {@code DRAINING}, as if it had said so; a later résumé of it brings it back
+     * as any résumé does. Returns whether it was live.
+     */
+    public boolean left(String url, String reason) {
+        boolean[] was = new boolean[1];
+        live.asMap().computeIfPresent(url, (u, w) -> {
+            was[0] = true;
+            leave(u);
+            departed(u, State.DRAINING);
+            return null;
+        });
+        if (was[0]) {
+            LOG.warn("ResumeLB worker {} left: {}; no new requests go to it", url, reason);
+        }
+        return was[0];
+    }
+
+    /**
      * Called inside the compute of a worker that is not live. Whether one more
      * live worker fits under maxWorkers; if so, a place is held for it
      * ({@code joining}) until the caller has joined it or given up.

@@ -38,7 +38,9 @@ import org.resumelb.proxy.pool.SwitchablePool;
  * object's monitor (validate, persist, apply, publish the new value), so two
  * concurrent calls never interleave their file writes or leave the pool with
  * the settings of one and the file with the other's. The settings in force are
- * published through a volatile field and read without a lock.
+ * published through a volatile field and read without a lock. The settings
+ * node of ZooKeeper ({@link #fromNode}) takes the same path under the same
+ * monitor, so an admin call and a node change never interleave either.
  */
 public final class Admin {
 
@@ -59,6 +61,8 @@ public final class Admin {
     private final WorkerDirectory directory;
     private final Path settingsFile;
     private volatile RuntimeSettings inForce;
+    /** Written under the monitor only; read without a lock. */
+    private volatile Change lastChange = Change.NONE;
 
     public Admin(byte[] secret, Duration maxSkew, Clock clock, SwitchablePool pool, WorkerDirectory directory,
                  Path settingsFile, RuntimeSettings initial) {
@@ -155,6 +159,50 @@ public final class Admin {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> changes = (Map<String, Object>) raw;
+        return change(changes, "an admin call");
+    }
+
+    /**
+     * Applies the settings node's content ({@code source} names it: "ZooKeeper node /resumelb/settings"),
+     * a JSON object of run-time settings in the format of {@code settingsFile}, through the same
+     * validation, persistence and application as an admin call: one bad value changes nothing, and
+     * the refusal is logged with the message an admin call would answer. The node itself is never written.
+     */
+    public Answer fromNode(byte[] body, String source) {
+        Map<String, Object> changes;
+        try {
+            changes = RuntimeSettings.readObject(body);
+        } catch (IllegalArgumentException e) {
+            return refused(source, new Answer(400, "settings node: " + e.getMessage()));
+        }
+        if (changes.isEmpty()) {
+            return new Answer(200, new String(inForce.toJson(), StandardCharsets.UTF_8));
+        }
+        Answer answer = change(changes, source);
+        return answer.ok() ? answer : refused(source, answer);
+    }
+
+    private synchronized Answer refused(String source, Answer answer) {
+        lastChange = new Change(lastChange.source(), lastChange.atMillis(), source + ": " + answer.body(), clock.millis());
+        LOG.error("ResumeLB refused the run-time settings of {} (nothing changed): {}", source, answer.body());
+        return answer;
+    }
+
+    /**
+     * The last change of the run-time settings (its source and time, 0 before any) and the last refusal
+     * of the settings node (null when none; its time, 0 when none). Immutable.
+     */
+    public record Change(String source, long atMillis, String lastError, long errorAtMillis) {
+        static final Change NONE = new Change(null, 0, null, 0);
+    }
+
+    /** The last change applied and the last refusal of the settings node; see {@link Change}. */
+    public Change lastChange() {
+        return lastChange;
+    }
+
+    /** Validates, persists and applies {@code changes} as one, under the monitor. */
+    private Answer change(Map<String, Object> changes, String source) {
         synchronized (this) {
             RuntimeSettings next;
             try {
@@ -171,7 +219,8 @@ public final class Admin {
                 }
             }
             apply(next);
-            LOG.warn("ResumeLB run-time settings changed by an admin call: {}{}", next.asMap(),
+            lastChange = new Change(source, clock.millis(), lastChange.lastError(), lastChange.errorAtMillis());
+            LOG.warn("ResumeLB run-time settings changed by {}: {}{}", source, next.asMap(),
                     settingsFile == null ? " (not persisted: no settingsFile)" : " (saved to " + settingsFile + ")");
             return new Answer(200, new String(next.toJson(), StandardCharsets.UTF_8));
         }
