@@ -92,6 +92,13 @@ public final class ResumePool extends AbstractPool {
      * worker, so that a class seen a few times only lately does not look big.
      */
     static final int SHARE_SPAN = 20;
+    /**
+     * A worker in its slow start is cold: each of its requests takes longer, so
+     * it holds more in flight for the same share of requests. As a class's heir,
+     * and when it is offered a class, it counts as too busy only beyond this
+     * many times the usual margin over the least busy worker.
+     */
+    static final double COLD_LEEWAY = 2.0;
     /** Requests of a class handed to a newcomer after which the part its heir serves is measured, not assumed whole. */
     static final int MEASURED_AFTER = 20;
 
@@ -121,13 +128,13 @@ public final class ResumePool extends AbstractPool {
             PoolWorker heir = set.heir;
             SkilledSet current = set;
             if (rampEndNanos != 0) {
-                PoolWorker taker = handOver(requestClass, set, minBacklog + maxBacklog);
+                PoolWorker taker = handOver(requestClass, set, minBacklog + COLD_LEEWAY * maxBacklog);
                 if (taker != null) {
                     heir = taker;
                     current = skilled.get(requestClass);
                 }
             }
-            if (heir != null && load(heir) - minBacklog <= maxBacklog) {
+            if (heir != null && load(heir) - minBacklog <= (heir.ramping ? COLD_LEEWAY * maxBacklog : maxBacklog)) {
                 current.heirServed++;
                 return heir;
             }

@@ -405,9 +405,9 @@ class ResumePoolStoryTest {
         underLightLoadANewcomerTakesWholeClassesAGrowingShareDuringItsSlowStart();
         String c = its.get(0);
         String holder = holder(c);
-        // Heavy load on one class: the newcomer takes it while it is not too busy, then it spreads
-        // to the class's old holder, which is skilled at it.
-        List<String> got = get(c, 12);
+        // Heavy load on one class: the newcomer takes it while it is not too busy (as a cold worker in its slow
+        // start, with twice the usual margin), then it spreads to the class's old holder, which is skilled at it.
+        List<String> got = get(c, 30);
         assertEquals(newcomer, got.get(0));
         assertTrue(got.contains(holder), "the old holder takes the overflow: " + got);
         put(newcomer, (int) got.stream().filter(newcomer::equals).count());
