@@ -45,7 +45,7 @@ class ZooKeeperLoadBalancerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestingServer(true);
+        server = org.resumelb.zookeeper.LoopbackZooKeeper.server();
         writer = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
         writer.start();
         assertTrue(writer.blockUntilConnected(30, TimeUnit.SECONDS));

@@ -41,7 +41,7 @@ class ZooKeeperDiscoveryTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestingServer(true);
+        server = LoopbackZooKeeper.server();
     }
 
     @AfterEach

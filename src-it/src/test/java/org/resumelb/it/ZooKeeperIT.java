@@ -17,6 +17,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.InstanceSpec;
+import org.resumelb.zookeeper.LoopbackZooKeeper;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -118,7 +119,7 @@ class ZooKeeperIT {
 
     @Test
     void workersJoinAndLeaveAndSettingsReachEveryLoadBalancerThroughZooKeeper() throws Exception {
-        TestingServer server = new TestingServer(true);
+        TestingServer server = LoopbackZooKeeper.server();
         zookeeper = server;
         startFleet(server.getConnectString(), 3, 2);
         for (ProxyNode proxy : fleet.proxies()) {
@@ -188,7 +189,7 @@ class ZooKeeperIT {
 
     @Test
     void anEnsembleOfThreeLosingOneServerUnderLoadCostsNoFailedGet() throws Exception {
-        TestingCluster cluster = new TestingCluster(3);
+        TestingCluster cluster = LoopbackZooKeeper.cluster(3);
         cluster.start();
         zookeeper = cluster;
         startFleet(cluster.getConnectString(), 2, 2);
@@ -217,7 +218,7 @@ class ZooKeeperIT {
 
     @Test
     void theOnlyServerStoppedForTenSecondsUnderLoadCostsNoFailedGetAndWatchesComeBack() throws Exception {
-        TestingServer server = new TestingServer(It.freePort(), true);
+        TestingServer server = LoopbackZooKeeper.server(It.freePort());
         zookeeper = server;
         startFleet(server.getConnectString(), 2, 2);
         Set<String> workers = fleet.aliveUrls();
