@@ -53,6 +53,7 @@ public final class ProxyMetrics {
     private final Counter retries;
     private final Counter noWorker;
     private final Counter classOverflow;
+    private final Counter malformedLoadReports;
     private final CounterDataPoint stickyHits;
     private final CounterDataPoint stickyMoved;
     private final Histogram routing;
@@ -83,6 +84,8 @@ public final class ProxyMetrics {
                 .help("Requests of a class in no résumé routed by backlog, teaching nobody, because the worker that would"
                         + " have learnt it had spent its classBudget")
                 .register(registry);
+        malformedLoadReports = Counter.builder().name("resumelb_load_reports_malformed")
+                .help("Worker responses whose X-ResumeLB-Load header was malformed (ignored)").register(registry);
         Counter sticky = Counter.builder().name("resumelb_sticky")
                 .help("Requests of a sticky session (their session cookie names a route) by outcome: hit (sent to the worker"
                         + " that owns the session), moved (no worker in the pool has the route: routed by class)")
@@ -114,12 +117,16 @@ public final class ProxyMetrics {
         GaugeWithCallback.builder().name("resumelb_waiting")
                 .help("Requests waiting for a worker to join").callback(cb -> cb.call(waiting.getAsInt())).register(registry);
         GaugeWithCallback.builder().name("resumelb_worker_backlog")
-                .help("Requests in flight per worker, and its decayed mean (stat=mean)")
+                .help("Requests in flight per worker: this load balancer's (stat=current), their decayed mean (stat=mean),"
+                        + " what the worker last reported for every load balancer (stat=reported, -1 before a report) and"
+                        + " others' load as routing counts it now (stat=others)")
                 .labelNames("worker", "stat")
                 .callback(cb -> {
                     for (PoolSnapshot.WorkerStatus w : pool.snapshot().workers()) {
                         cb.call(w.backlog(), w.url(), "current");
                         cb.call(w.meanBacklog(), w.url(), "mean");
+                        cb.call(w.reported(), w.url(), "reported");
+                        cb.call(w.others(), w.url(), "others");
                     }
                 }).register(registry);
         GaugeWithCallback.builder().name("resumelb_workers")
@@ -250,6 +257,15 @@ public final class ProxyMetrics {
     /** One request sent as the overflow class (classBudget spent). */
     public void classOverflow() {
         classOverflow.inc();
+    }
+
+    /** A worker's X-ResumeLB-Load header was malformed. */
+    public void malformedLoadReport() {
+        malformedLoadReports.inc();
+    }
+
+    public long malformedLoadReports() {
+        return (long) malformedLoadReports.get();
     }
 
     public long classOverflows() {
