@@ -45,7 +45,8 @@ import org.resumelb.agent.load.DecayedBacklog;
  * with this pool's own backlog and mean on the worker at that moment (the
  * reported request still counted in both). Between two reports {@code O} and
  * {@code OM} halve every {@link #REPORT_HALF_LIFE_NANOS} (one aging pass over
- * the workers per half-life, in whichever call comes first), so a worker that
+ * the workers per half-life, in whichever call comes first; the ticks are the
+ * pool's, so a fresh report first halves within one half-life), so a worker that
  * stops answering this load balancer is soon judged by its own part again. Every
  * policy reads backlogs through one place: {@link #backlogOf} ({@code backlog + O},
  * so a request this pool just sent counts at once), {@link #meanOf}
