@@ -27,6 +27,7 @@ import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.classify.ServletRequestView;
 import org.resumelb.agent.config.Settings;
 import org.resumelb.agent.discovery.Discovery;
+import org.resumelb.agent.load.WorkerLoad;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.publish.ResumePublisher;
 import org.resumelb.agent.resume.Resume;
@@ -54,6 +55,12 @@ import org.resumelb.agent.skill.SkillTracker;
  * <p>With {@code zookeeper} set, the worker registers its URL and version in
  * ZooKeeper and pushes to the load balancers registered there as well as to
  * {@code lb} ({@link Discovery}, the optional {@code resumelb-zookeeper} jar).
+ * <p>Load report ({@link WorkerLoad}): every request but the résumé endpoint
+ * counts in the worker's requests in flight while it runs; the response to a
+ * request that came with {@code X-ResumeLB-Class} (one a load balancer
+ * forwarded) carries {@code X-ResumeLB-Load}, set before the application runs,
+ * so before anything can commit the response: the requests in flight when the
+ * request arrived, itself included, and their decayed mean.
  *
  * <p>Settings: see {@link WorkerSettings} and the README. Thread-safety: after
  * {@link #init} the fields are read-only; the tracker and publisher carry
@@ -74,6 +81,7 @@ public class ResumeFilter implements Filter {
     private TraceLog trace;
     private WorkerTrust trust;
     private String resumePath;
+    private final WorkerLoad load = new WorkerLoad();
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -155,7 +163,11 @@ public class ResumeFilter implements Filter {
             trace.record('I', trno, request.getContentLengthLong());
             trace.record('C', trno, null);
         }
+        String report = load.enter(); // counted out in complete(), whatever happens below
         try {
+            if (request.getHeader(Protocol.CLASS_HEADER) != null) {
+                response.setHeader(Protocol.LOAD_HEADER, report); // before the application may commit the response
+            }
             chain.doFilter(request, response);
         } finally {
             if (request.isAsyncStarted()) {
@@ -221,6 +233,7 @@ public class ResumeFilter implements Filter {
      * classifier the tracker has since left (its class means something else now).
      */
     private void complete(String requestClass, String classifier, long startNanos, long trno, HttpServletResponse response) {
+        load.exit();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         if (trace != null) {
             trace.record('A', trno, response.getStatus());
@@ -360,5 +373,9 @@ public class ResumeFilter implements Filter {
 
     WorkerTrust trust() {
         return trust;
+    }
+
+    WorkerLoad load() {
+        return load;
     }
 }

@@ -33,6 +33,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.resumelb.agent.load.LoadReport;
 import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
@@ -133,6 +134,51 @@ class ResumeFilterTest {
     static Map<String, String> pushing(String lbs) {
         return Map.of("lb", lbs, "workerUrl", "http://127.0.0.1:8080${contextPath}", "secret", SECRET,
                 "history", "5", "resumeInterval", "200ms", "heartbeat", "400ms", "pushTimeout", "1s");
+    }
+
+    @Test
+    void everyForwardedResponseCarriesTheWorkersLoadCountedOverConcurrentRequests() throws Exception {
+        startWorker(pushing(receiver.url()));
+        int slow = 5;
+        List<CompletableFuture<ContentResponse>> held = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(slow);
+        for (int i = 0; i < slow; i++) {
+            held.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.newRequest(base() + "/async/held?sleep=1500").timeout(20, TimeUnit.SECONDS)
+                            .headers(h -> h.put(Protocol.CLASS_HEADER, "held")).send();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, senders));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (resumeFilter().load().inFlight() < slow && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(slow, resumeFilter().load().inFlight(), "the held requests are in flight");
+        // A request forwarded by a load balancer (it names a class) while five are held: six in flight, itself included.
+        LoadReport report = LoadReport.parse(get("/x", null, "quick").getHeaders().get(Protocol.LOAD_HEADER));
+        assertNotNull(report);
+        assertEquals(slow + 1, report.inFlight());
+        assertTrue(report.mean() > 1 && report.mean() < slow + 1, "a decayed mean between the loads seen: " + report.mean());
+        // A request that names no class (not from a load balancer) is counted but not told.
+        assertEquals(null, get("/x", null, null).getHeaders().get(Protocol.LOAD_HEADER));
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        for (CompletableFuture<ContentResponse> f : held) {
+            ContentResponse r = f.get(20, TimeUnit.SECONDS);
+            assertEquals(200, r.getStatus());
+            seen.add(LoadReport.parse(r.getHeaders().get(Protocol.LOAD_HEADER)).inFlight());
+        }
+        senders.shutdown();
+        assertEquals(java.util.Set.of(1, 2, 3, 4, 5), seen, "each held request was told the count at its arrival, itself included");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (resumeFilter().load().inFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, resumeFilter().load().inFlight(), "every request, sync and async, counted out");
+        get("/_resumelb/resume", null, "quick");
+        assertEquals(0, resumeFilter().load().inFlight());
     }
 
     @Test

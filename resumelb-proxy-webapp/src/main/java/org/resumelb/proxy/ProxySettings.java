@@ -44,8 +44,8 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                             Duration workerTtl, Duration maxSkew, Set<String> retryMethods, int maxRetries,
                             Duration queueTimeout, int maxQueued, boolean singleVersion, String prefix,
                             AdminAccess adminAllow, java.nio.file.Path settingsFile, int maxClasses,
-                            Duration slowStart, StickyCookie sticky, Edge edge, Boundaries boundaries, Admission admission,
-                            Fleet fleet, Map<String, String> jettyParameters, Map<String, String> inForce,
+                            Duration slowStart, StickyCookie sticky, boolean workerLoadReport, Edge edge, Boundaries boundaries,
+                            Admission admission, Fleet fleet, Map<String, String> jettyParameters, Map<String, String> inForce,
                             List<String> unknownSettings) {
 
     /**
@@ -317,6 +317,7 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         int maxClasses = s.integer("maxClasses", 10_000, 10, 1_000_000);
         Duration slowStart = s.duration("slowStart", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1));
         StickyCookie sticky = s.parsed("sticky", "", StickyCookie::parse, StickyCookie.ACCEPTED);
+        boolean workerLoadReport = s.bool("workerLoadReport", true);
         Edge edge = Edge.read(s);
         Boundaries boundaries = Boundaries.read(s);
         Admission admission = Admission.read(s);
@@ -353,7 +354,8 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
         }
         return new ProxySettings(classifier, classifierFingerprint, previousClassifier, runtime, secret, insecure, workers, pullInterval, workerTtl, maxSkew,
                 retryMethods, maxRetries, queueTimeout, maxQueued, singleVersion, prefix, adminAllow, settingsFile, maxClasses,
-                slowStart, sticky, edge, boundaries, admission, fleet, Map.copyOf(jetty), s.inForce(), s.unknownSettings(SettingNames.PROXY));
+                slowStart, sticky, workerLoadReport, edge, boundaries, admission, fleet, Map.copyOf(jetty), s.inForce(),
+                s.unknownSettings(SettingNames.PROXY));
     }
 
     public String policy() {

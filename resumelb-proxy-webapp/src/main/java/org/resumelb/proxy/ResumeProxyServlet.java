@@ -46,7 +46,9 @@ import org.resumelb.proxy.route.StickyCookie;
  * <li>{@link #copyRequestHeaders} strips every client-sent {@code X-ResumeLB-*}
  * header (and, with sticky sessions, the session cookie's route suffix);
  * {@link #addProxyHeaders} adds {@code X-ResumeLB-Class}.
- * <li>{@link #filterServerResponseHeader}: with sticky sessions, the worker's
+ * <li>{@link #filterServerResponseHeader}: the worker's {@code X-ResumeLB-Load}
+ * report goes to the pool for that worker ({@code workerLoadReport}) and never to
+ * the client; with sticky sessions, the worker's
  * {@code Set-Cookie} of the session cookie gets the worker's route suffix.
  * <li>{@link #onProxyResponseSuccess} / {@link #onProxyResponseFailure} end
  * the lease (a connection failure ejects the worker). A retriable failure is
@@ -73,6 +75,8 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
     private LoadBalancer lb;
     /** Sent beside the class header; null with classifierFingerprint=false. */
     private String classifierFingerprint;
+    /** Whether workers' X-ResumeLB-Load reports count (workerLoadReport); the header is stripped either way. */
+    private boolean workerLoadReport;
     private boolean ownLoadBalancer;
     private boolean ownExecutor;
 
@@ -94,6 +98,7 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
         }
         ProxySettings settings = lb.settings();
         classifierFingerprint = settings.classifierFingerprint();
+        workerLoadReport = settings.workerLoadReport();
         JettyProxyConfig jetty = JettyProxyConfig.of(config, settings);
         ownExecutor = jetty.ownExecutor();
         try {
@@ -227,8 +232,15 @@ public class ResumeProxyServlet extends AsyncProxyServlet {
     @Override
     protected HttpField filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, HttpField field) {
         // This variant, not the String one: Jetty's default turns a changed value into the old one plus the new one.
-        StickyCookie sticky = lb.settings().sticky();
         Lease lease = lease(clientRequest);
+        if (field.is(Protocol.LOAD_HEADER)) {
+            // The worker's own load, for this lease's worker only; never shown to the client.
+            if (workerLoadReport && lease != null) {
+                lb.router().reported(lease, field.getValue());
+            }
+            return null;
+        }
+        StickyCookie sticky = lb.settings().sticky();
         if (sticky == null || lease == null || field.getHeader() != HttpHeader.SET_COOKIE) {
             return super.filterServerResponseHeader(clientRequest, serverResponse, field);
         }

@@ -47,7 +47,7 @@ final class Cluster implements AutoCloseable {
      * The worker application: answers with its name in {@code X-Worker} and echoes
      * the X-ResumeLB-* headers it received in {@code X-Seen-*} and the
      * {@link #FORWARDING} ones and {@code Cookie} in {@code X-Echo-*}; {@code ?sleep=ms}
-     * delays the answer, {@code ?hold=key} until the test calls
+     * delays the answer, {@code ?loadHeader=v} replaces the filter's load report by {@code v}, {@code ?hold=key} until the test calls
      * {@link #release(String)} (30 s at most); each {@code ?setCookie=<value>} becomes a {@code Set-Cookie};
      * POST bodies are read and counted.
      */
@@ -85,6 +85,10 @@ final class Cluster implements AutoCloseable {
                 }
             }
             resp.setHeader("X-Worker", name);
+            String load = req.getParameter("loadHeader");
+            if (load != null) { // ?loadHeader=v: the load report replaced by v (the filter set it before)
+                resp.setHeader("X-ResumeLB-Load", load);
+            }
             String bytes = req.getParameter("bytes");
             if (bytes != null) { // ?bytes=N: a body of N bytes, for slow readers
                 resp.setContentType("application/octet-stream");

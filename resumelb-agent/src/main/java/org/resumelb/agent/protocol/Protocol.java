@@ -25,7 +25,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>The load balancer tells the worker the request's class in
  *       {@link #CLASS_HEADER}; every header starting with
  *       {@link #INTERNAL_HEADER_PREFIX} is the load balancer's own, and those
- *       sent by clients are stripped ({@link #isInternalHeader(String)}).</li>
+ *       sent by clients are stripped ({@link #isInternalHeader(String)}). The worker tells its load in
+ *       {@link #LOAD_HEADER} of each response, which the load balancer strips.</li>
  *   <li>Signatures ({@link #sign}, {@link #verify}) are {@code v1=} and the
  *       lower-case hex HMAC-SHA256 of the raw body under the shared secret; a
  *       refused signed call answers 401 with {@code WWW-Authenticate:}
@@ -52,6 +53,15 @@ public final class Protocol {
      * the skills of a résumé whose {@code classifier} field is another fingerprint.
      */
     public static final String CLASSIFIER_HEADER = "X-ResumeLB-Classifier";
+
+    /**
+     * The worker's own load, added by its filter to every response to a request
+     * that came with {@link #CLASS_HEADER} and stripped by the load balancer:
+     * {@code <in-flight>;<mean>}, its requests in flight from all load balancers
+     * together and their recent decayed mean
+     * ({@link org.resumelb.agent.load.LoadReport} has the grammar).
+     */
+    public static final String LOAD_HEADER = "X-ResumeLB-Load";
 
     /** What a classifier fingerprint may be, in the header and in a résumé's {@code classifier} field. */
     public static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("[0-9A-Za-z._-]{1,64}");

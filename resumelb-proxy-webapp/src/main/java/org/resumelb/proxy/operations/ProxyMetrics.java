@@ -54,6 +54,7 @@ public final class ProxyMetrics {
     private final Counter noWorker;
     private final Counter classOverflow;
     private final Counter followedPrevious;
+    private final Counter malformedLoadReports;
     private final CounterDataPoint stickyHits;
     private final CounterDataPoint stickyMoved;
     private final Histogram routing;
@@ -88,6 +89,8 @@ public final class ProxyMetrics {
                 .help("Classes in no résumé placed on the worker skilled at the request's class under previousClassifier,"
                         + " where its data is")
                 .register(registry);
+        malformedLoadReports = Counter.builder().name("resumelb_load_reports_malformed")
+                .help("Worker responses whose X-ResumeLB-Load header was malformed (ignored)").register(registry);
         Counter sticky = Counter.builder().name("resumelb_sticky")
                 .help("Requests of a sticky session (their session cookie names a route) by outcome: hit (sent to the worker"
                         + " that owns the session), moved (no worker in the pool has the route: routed by class)")
@@ -119,12 +122,16 @@ public final class ProxyMetrics {
         GaugeWithCallback.builder().name("resumelb_waiting")
                 .help("Requests waiting for a worker to join").callback(cb -> cb.call(waiting.getAsInt())).register(registry);
         GaugeWithCallback.builder().name("resumelb_worker_backlog")
-                .help("Requests in flight per worker, and its decayed mean (stat=mean)")
+                .help("Requests in flight per worker: this load balancer's (stat=current), their decayed mean (stat=mean),"
+                        + " what the worker last reported for every load balancer (stat=reported, -1 before a report) and"
+                        + " others' load as routing counts it now (stat=others)")
                 .labelNames("worker", "stat")
                 .callback(cb -> {
                     for (PoolSnapshot.WorkerStatus w : pool.snapshot().workers()) {
                         cb.call(w.backlog(), w.url(), "current");
                         cb.call(w.meanBacklog(), w.url(), "mean");
+                        cb.call(w.reported(), w.url(), "reported");
+                        cb.call(w.others(), w.url(), "others");
                     }
                 }).register(registry);
         GaugeWithCallback.builder().name("resumelb_workers")
@@ -264,6 +271,15 @@ public final class ProxyMetrics {
 
     public long previousClassifierPlacements() {
         return (long) followedPrevious.get();
+    }
+
+    /** A worker's X-ResumeLB-Load header was malformed. */
+    public void malformedLoadReport() {
+        malformedLoadReports.inc();
+    }
+
+    public long malformedLoadReports() {
+        return (long) malformedLoadReports.get();
     }
 
     public long classOverflows() {

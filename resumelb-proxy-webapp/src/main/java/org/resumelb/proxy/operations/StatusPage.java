@@ -30,7 +30,7 @@ import org.resumelb.proxy.pool.RouteId;
  *                                     "timed_out":…, "cancelled":…}, "high":{…}}},
  *  "singleVersion":false, "activeVersion":null,
  *  "pushes":{"accepted":812, "rejected":{"bad_signature":3}},
- *  "workers":[{"url":…, "route":"kV3…", "version":…, "state":"active", "weight":1.0, "backlog":1, "meanBacklog":0.8,
+ *  "workers":[{"url":…, "route":"kV3…", "version":…, "state":"active", "weight":1.0, "backlog":1, "meanBacklog":0.8, "reportedBacklog":3, "othersBacklog":2,
  *              "oldestRequestSeconds":0.004, "skills":12, "lastResumeSecondsAgo":0.7, "requests":4000}, …],
  *  "classes":{"total":200, "shown":[{"name":"site-1", "requests":900,
  *                                    "workers":[{"url":…, "score":512.5}, …]}, …]},
@@ -150,6 +150,8 @@ public final class StatusPage {
                 g.writeNumberField("weight", l.weight());
                 g.writeNumberField("backlog", w == null ? 0 : w.backlog());
                 g.writeNumberField("meanBacklog", w == null ? 0 : round(w.meanBacklog()));
+                g.writeNumberField("reportedBacklog", w == null ? -1 : w.reported());
+                g.writeNumberField("othersBacklog", w == null ? 0 : w.others());
                 Long start = oldest.get(l.url());
                 if (start == null) {
                     g.writeNullField("oldestRequestSeconds");

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
+import org.resumelb.agent.load.DecayedBacklog;
+
 /**
  * What every policy shares: membership, the least-recently-used order, in-flight
  * backlogs with their decayed means ({@link DecayedBacklog}), résumés, weights
@@ -26,8 +28,34 @@ import java.util.TreeMap;
  * find the route. Membership and résumé changes
  * ({@code update}, {@code remove}, {@code resetSkills}) are rare, so they may
  * allocate; their argument checks and copies happen before the lock is taken.
+ * {@code reported} (a worker's load report, once per response) is a few
+ * assignments under the same lock and allocates nothing; others' load ages in
+ * one pass over the workers at most once per {@link #REPORT_HALF_LIFE_NANOS},
+ * in whichever of {@code acquire}, {@code reported} or {@code snapshot} comes
+ * first.
  * {@code snapshot} copies references under the lock and builds its maps outside.
  * Nothing here blocks, waits or calls out while holding the lock.
+ *
+ * <p><b>Reported load</b> ({@link #reported}, from the worker's
+ * {@code X-ResumeLB-Load} response header): with several load balancers in
+ * front of the same workers, each one's {@code backlog} counts only its own
+ * requests. A worker's report of its whole in-flight count {@code R} (and mean
+ * {@code M}), read when its response arrives, sets others' load on it
+ * {@code O = max(0, R - backlog)} and {@code OM = max(0, M - meanBacklog)},
+ * with this pool's own backlog and mean on the worker at that moment (the
+ * reported request still counted in both). Between two reports {@code O} and
+ * {@code OM} halve every {@link #REPORT_HALF_LIFE_NANOS} (one aging pass over
+ * the workers per half-life, in whichever call comes first; the ticks are the
+ * pool's, so a fresh report first halves within one half-life), so a worker that
+ * stops answering this load balancer is soon judged by its own part again. Every
+ * policy reads backlogs through one place: {@link #backlogOf} ({@code backlog + O},
+ * so a request this pool just sent counts at once), {@link #meanOf}
+ * ({@code meanBacklog + OM}), {@link #poolBacklog} and {@link #poolMean} (sums
+ * over the workers). The backlog limit ({@code maxBacklog}) alone reads this
+ * pool's own backlog: a slot freed by another load balancer would wake none of
+ * this one's waiting requests, so the limit is per load balancer. Only a
+ * worker's own response updates it; without reports every policy routes as
+ * before.
  *
  * <p>Invariant: the pool's {@code backlog} is the sum of the backlogs of its
  * current workers. A removed worker takes its backlog with it, and releasing
@@ -79,6 +107,14 @@ abstract class AbstractPool implements Pool {
     boolean followed;
     /** Lock held: the request's class under the previous classifier, for {@link #choose}; null: none. */
     String previousClass;
+    /** How long others' reported load on a worker takes to halve without a new report: 500 ms. */
+    static final long REPORT_HALF_LIFE_NANOS = 500_000_000L;
+    /** Sum of the current workers' {@code others} (as aged at agedNanos). */
+    int othersTotal;
+    /** Sum of the current workers' {@code othersMean}. */
+    double othersMeanTotal;
+    /** When others' load was last aged (nanoClock scale); meaningful while othersTotal or othersMeanTotal is above 0. */
+    private long agedNanos;
     /** Requests a worker may have in flight; 0: no limit. */
     private int maxBacklog;
     /** Of maxBacklog, the requests in flight only the top priority class may take. */
@@ -158,11 +194,14 @@ abstract class AbstractPool implements Pool {
             overflowed = false;
             followed = false;
             previousClass = acquired == null ? null : acquired.previousClass;
+            if (othersTotal > 0 || othersMeanTotal > 0) {
+                age(nanoClock.getAsLong());
+            }
             PoolWorker worker = choose(requestClass);
             if (maxBacklog > 0) {
                 int limit = top ? maxBacklog : maxBacklog - reservedBacklog;
                 if (worker.backlog >= limit) {
-                    worker = leastBacklog();
+                    worker = leastOwnBacklog();
                     if (worker.backlog >= limit) {
                         if (acquired != null) {
                             acquired.full = true;
@@ -304,6 +343,10 @@ abstract class AbstractPool implements Pool {
             worker.removed = true;
             backlog -= worker.backlog;
             meanBacklog.record(backlog, poolDecay); // with the decay of the pool it left, as zc.resumelb does
+            othersTotal -= worker.others;
+            othersMeanTotal = Math.max(0, othersMeanTotal - worker.othersMean);
+            worker.others = 0;
+            worker.othersMean = 0;
             size--;
             if (size > 0) {
                 poolDecay = DecayedBacklog.decay((double) settings.backlogHistory() * size);
@@ -312,6 +355,83 @@ abstract class AbstractPool implements Pool {
             recomputeWeights();
             return true;
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Sets others' load on the worker (see the class comment). Under the lock, allocation-free.
+     */
+    @Override
+    public final void reported(PoolWorker worker, int inFlight, double mean) {
+        Objects.requireNonNull(worker, "worker");
+        if (inFlight < 0 || !(mean >= 0) || mean == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("Load report of " + worker.url() + " is " + inFlight + ";" + mean
+                    + ": accepted in-flight >= 0 and a finite mean >= 0");
+        }
+        if (worker.owner != this) {
+            worker.owner.reported(worker, inFlight, mean);
+            return;
+        }
+        synchronized (lock) {
+            if (worker.removed) {
+                return;
+            }
+            long now = nanoClock.getAsLong();
+            if (othersTotal > 0 || othersMeanTotal > 0) {
+                age(now);
+            } else {
+                agedNanos = now;
+            }
+            int o = Math.max(0, inFlight - worker.backlog);
+            double om = Math.max(0, mean - worker.meanBacklog.mean());
+            othersTotal += o - worker.others;
+            othersMeanTotal = Math.max(0, othersMeanTotal + om - worker.othersMean);
+            worker.others = o;
+            worker.othersMean = om;
+            worker.reported = inFlight;
+            worker.reportedMean = mean;
+        }
+    }
+
+    /** Lock held. Halves others' load once per half-life elapsed since it was last aged; one pass over the workers, allocation-free. */
+    private void age(long now) {
+        long halvings = (now - agedNanos) / REPORT_HALF_LIFE_NANOS;
+        if (halvings <= 0) {
+            return;
+        }
+        int shift = (int) Math.min(halvings, 31);
+        int total = 0;
+        double meanTotal = 0;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            w.others >>= shift;
+            w.othersMean = shift >= 31 ? 0 : Math.scalb(w.othersMean, -shift);
+            total += w.others;
+            meanTotal += w.othersMean;
+        }
+        othersTotal = total;
+        othersMeanTotal = meanTotal;
+        agedNanos = halvings >= 31 ? now : agedNanos + halvings * REPORT_HALF_LIFE_NANOS;
+    }
+
+    /** Lock held. The worker's requests in flight as routing counts them: this pool's own plus others' reported load. */
+    static int backlogOf(PoolWorker w) {
+        return w.backlog + w.others;
+    }
+
+    /** Lock held. The worker's decayed mean backlog as routing counts it: this pool's own plus others' reported mean. */
+    static double meanOf(PoolWorker w) {
+        return w.meanBacklog.mean() + w.othersMean;
+    }
+
+    /** Lock held. The pool's requests in flight as routing counts them: {@link #backlogOf} summed over the workers. */
+    final int poolBacklog() {
+        return backlog + othersTotal;
+    }
+
+    /** Lock held. The pool's decayed mean backlog as routing counts it: its own plus the workers' reported means beyond it. */
+    final double poolMean() {
+        return meanBacklog.mean() + othersMeanTotal;
     }
 
     @Override
@@ -454,17 +574,26 @@ abstract class AbstractPool implements Pool {
 
     /**
      * Lock held, {@code size > 0}. The worker with the fewest requests in flight
-     * per unit of weight once it takes this one, {@code (backlog + 1) / weight}
-     * (with equal weights: the fewest requests in flight); among equals the least
-     * recently used. Stops at the first idle worker of the largest weight, which
-     * nobody beats; allocates nothing.
+     * ({@link #backlogOf}) per unit of weight once it takes this one,
+     * {@code (backlog + 1) / weight} (with equal weights: the fewest requests in
+     * flight); among equals the least recently used. Stops at the first idle
+     * worker of the largest weight, which nobody beats; allocates nothing.
      */
     final PoolWorker leastBacklog() {
+        return least(true);
+    }
+
+    /** Lock held. {@link #leastBacklog} by this pool's own backlogs alone, as the backlog limit counts. */
+    private PoolWorker leastOwnBacklog() {
+        return least(false);
+    }
+
+    private PoolWorker least(boolean withOthers) {
         PoolWorker best = null;
         double bestLoad = Double.MAX_VALUE;
         double top = maxWeight;
         for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-            int b = w.backlog;
+            int b = withOthers ? backlogOf(w) : w.backlog;
             if (b == 0 && w.weight == top) {
                 return w;
             }
@@ -499,7 +628,7 @@ abstract class AbstractPool implements Pool {
 
     @Override
     public final PoolSnapshot snapshot() {
-        record Row(String url, String version, int backlog, double meanBacklog,
+        record Row(String url, String version, int backlog, double meanBacklog, int reported, int others,
                    Map<String, Double> skills, Map<String, Double> gained) {
         }
         Row[] rows;
@@ -507,10 +636,13 @@ abstract class AbstractPool implements Pool {
         double poolMeanBacklog;
         PoolSettings current;
         synchronized (lock) {
+            if (othersTotal > 0 || othersMeanTotal > 0) {
+                age(nanoClock.getAsLong());
+            }
             rows = new Row[size];
             int i = 0;
             for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
-                rows[i++] = new Row(w.url(), w.version, w.backlog, w.meanBacklog.mean(), w.skills,
+                rows[i++] = new Row(w.url(), w.version, w.backlog, w.meanBacklog.mean(), w.reported, w.others, w.skills,
                         w.gained == null ? Map.of() : new HashMap<>(w.gained));
             }
             poolBacklog = backlog;
@@ -523,7 +655,7 @@ abstract class AbstractPool implements Pool {
             Map<String, Double> resume = new HashMap<>(row.skills());
             resume.putAll(row.gained());
             workers.put(row.url(), new PoolSnapshot.WorkerStatus(
-                    row.url(), row.version(), row.backlog(), row.meanBacklog(), resume));
+                    row.url(), row.version(), row.backlog(), row.meanBacklog(), row.reported(), row.others(), resume));
             resume.forEach((c, score) -> classes.computeIfAbsent(c, k -> new ArrayList<>())
                     .add(new PoolSnapshot.SkilledWorker(row.url(), score)));
         }

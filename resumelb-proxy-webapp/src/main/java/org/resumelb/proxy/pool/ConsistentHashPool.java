@@ -19,7 +19,8 @@ import java.util.Comparator;
  * worker, and a worker of weight 3 holds up to three times the requests of one
  * of weight 1 before it spills. Some worker always fits (the least loaded one
  * relative to its weight, as the factor is above 1), and an idle pool always
- * answers with the class's own point's worker. Weights change the bounds, not
+ * answers with the class's own point's worker. Backlogs include others'
+ * reported load ({@link AbstractPool#backlogOf}, {@link AbstractPool#poolBacklog}). Weights change the bounds, not
  * the ring: every worker owns as many points, so classes are placed evenly.
  * Résumés play no part (they are kept for the snapshot).
  *
@@ -57,7 +58,7 @@ public final class ConsistentHashPool extends AbstractPool {
         PoolWorker[] owner = owners;
         int n = ring.length;
         // The bound of a worker of weight 1 (with equal weights of 1: factor * (backlog + 1) / workers).
-        double unitBound = settings.hashBalanceFactor() * (backlog + 1.0) / totalWeight;
+        double unitBound = settings.hashBalanceFactor() * (poolBacklog() + 1.0) / totalWeight;
         int start = firstAtOrAfter(ring, Hashing.hash(requestClass));
         for (int k = 0; k < n; k++) {
             int i = start + k;
@@ -67,7 +68,7 @@ public final class ConsistentHashPool extends AbstractPool {
             PoolWorker w = owner[i];
             // Small slack so that a bound that is an integer does not round up by a rounding error.
             long bound = (long) Math.ceil(unitBound * w.weight - 1e-9);
-            if (w.backlog + 1L <= bound) {
+            if (backlogOf(w) + 1L <= bound) {
                 return w;
             }
         }

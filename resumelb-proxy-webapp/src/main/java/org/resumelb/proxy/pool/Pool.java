@@ -134,6 +134,17 @@ public interface Pool {
     void release(PoolWorker worker);
 
     /**
+     * The worker's own report of its load, read from the response to a request
+     * this pool sent it ({@code X-ResumeLB-Load}): its requests in flight from
+     * every load balancer and their decayed mean. Others' load on the worker
+     * then counts in its backlog for routing (see {@link AbstractPool}); a
+     * removed worker's report is ignored. Non-blocking, allocation-free.
+     *
+     * @throws IllegalArgumentException for {@code inFlight < 0} or a mean that is not finite and >= 0
+     */
+    void reported(PoolWorker worker, int inFlight, double mean);
+
+    /**
      * {@link #update(String, String, Map, double)} with weight 1: a worker like
      * any other (what a résumé without a weight means).
      */

@@ -48,9 +48,12 @@ public record PoolSnapshot(String policy, PoolSettings settings, int backlog, do
      * One worker.
      *
      * @param version the reported version, or null
+     * @param backlog this load balancer's requests in flight on it
+     * @param reported the requests in flight it last reported (every load balancer's), or -1 before any report
+     * @param others others' load on it as this load balancer counts it now (see {@link AbstractPool})
      * @param skills its résumé, in class order
      */
-    public record WorkerStatus(String url, String version, int backlog, double meanBacklog,
+    public record WorkerStatus(String url, String version, int backlog, double meanBacklog, int reported, int others,
                                Map<String, Double> skills) {
         public WorkerStatus {
             skills = Collections.unmodifiableMap(new TreeMap<>(skills));

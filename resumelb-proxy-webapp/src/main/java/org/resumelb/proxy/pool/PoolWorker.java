@@ -3,6 +3,8 @@ package org.resumelb.proxy.pool;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.resumelb.agent.load.DecayedBacklog;
+
 /**
  * A worker as one pool sees it: the handle that {@link Pool#acquire} returns
  * and {@link Pool#release} takes back.
@@ -61,6 +63,18 @@ public final class PoolWorker {
     int backlog;
     /** The decayed mean of backlog, over about backlogHistory acquires and releases. */
     final DecayedBacklog meanBacklog = new DecayedBacklog();
+
+    /**
+     * Others' load: what the worker last reported in flight beyond this pool's own backlog on it
+     * ({@link AbstractPool#reported}), halved per {@link AbstractPool#REPORT_HALF_LIFE_NANOS}; 0 without reports.
+     */
+    int others;
+    /** Likewise for the mean: its reported mean beyond this pool's own mean backlog, halved alike. */
+    double othersMean;
+    /** What it last reported in flight (all load balancers together), or -1 before its first report. */
+    int reported = -1;
+    /** The mean it last reported. */
+    double reportedMean;
 
     /** Its share of the load relative to the other workers' (finite, > 0); 1 unless its résumé says otherwise. */
     double weight = 1.0;
@@ -121,6 +135,20 @@ public final class PoolWorker {
     public double meanBacklog() {
         synchronized (owner.lock) {
             return meanBacklog.mean();
+        }
+    }
+
+    /** Requests in flight that this pool counts for routing: its own plus others' reported load ({@link AbstractPool#backlogOf}). */
+    public int effectiveBacklog() {
+        synchronized (owner.lock) {
+            return AbstractPool.backlogOf(this);
+        }
+    }
+
+    /** Others' load as this pool sees it now (0 without reports, or when they have aged out). */
+    public int othersLoad() {
+        synchronized (owner.lock) {
+            return others;
         }
     }
 

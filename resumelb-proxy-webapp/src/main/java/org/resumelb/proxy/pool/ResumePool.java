@@ -36,6 +36,10 @@ import java.util.Map;
  * three times as many classes, so a hot class overflows to it first three
  * times as often. Only the ratios of the weights matter.
  *
+ * <p>Backlogs and mean backlogs here are {@link AbstractPool}'s, with others'
+ * reported load ({@link #backlogOf}, {@link #meanOf}, {@link #poolMean}), so
+ * with several load balancers {@code variance} works on the whole backlog.
+ *
  * <p>The least-recently-used worker's mean backlog stands in for the minimum (as
  * in zc.resumelb). Ties between equal scores go to the worker that has had the
  * class longest. A class a worker takes without a résumé entry is written into
@@ -121,7 +125,7 @@ public final class ResumePool extends AbstractPool {
         if (set != null) {
             set.count++;
         }
-        double maxBacklog = Math.max(settings.variance() * meanBacklog.mean() / size, 1.0);
+        double maxBacklog = Math.max(settings.variance() * poolMean() / size, 1.0);
         // Backlogs per unit of relative weight (exactly the backlogs when the weights are equal).
         double minBacklog = load(lruFirst) + 1.0;
         if (set != null) {
@@ -148,7 +152,7 @@ public final class ResumePool extends AbstractPool {
                     continue;
                 }
                 double score = scores[i] * w.relativeWeight;
-                int b = w.backlog;
+                int b = backlogOf(w);
                 if (b > 1) {
                     score /= b;
                 }
@@ -205,7 +209,7 @@ public final class ResumePool extends AbstractPool {
             if (load(w) > busyAbove) {
                 continue;
             }
-            double score = set.scores[i] * w.relativeWeight / Math.max(w.backlog, 1);
+            double score = set.scores[i] * w.relativeWeight / Math.max(backlogOf(w), 1);
             if (score > bestScore) {
                 bestScore = score;
                 best = w;
@@ -244,7 +248,7 @@ public final class ResumePool extends AbstractPool {
      * "too busy" compares (its mean backlog when the weights are all equal).
      */
     private static double load(PoolWorker w) {
-        return w.meanBacklog.mean() / w.relativeWeight;
+        return meanOf(w) / w.relativeWeight;
     }
 
     /**

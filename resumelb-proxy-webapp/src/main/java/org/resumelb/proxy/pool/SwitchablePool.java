@@ -125,6 +125,11 @@ public final class SwitchablePool implements Pool {
     }
 
     @Override
+    public void reported(PoolWorker worker, int inFlight, double mean) {
+        Objects.requireNonNull(worker, "worker").owner.reported(worker, inFlight, mean);
+    }
+
+    @Override
     public boolean update(String url, String version, Map<String, Double> skills, double weight) {
         synchronized (membership) {
             return current.update(url, version, skills, weight);

@@ -11,6 +11,8 @@ import org.resumelb.agent.Log;
 import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.classify.RequestClassifier;
 import org.resumelb.agent.classify.RequestView;
+import org.resumelb.agent.load.LoadReport;
+import org.resumelb.agent.protocol.Protocol;
 import org.resumelb.proxy.membership.WorkerDirectory;
 import org.resumelb.proxy.operations.ClassCounts;
 import org.resumelb.proxy.operations.ProxyMetrics;
@@ -245,6 +247,26 @@ public final class Router {
         if (lease.user() != null && admission != null) {
             admission.ended(lease.user()); // after an ejection, so that the slot is not offered on the failed worker
         }
+    }
+
+    /**
+     * The worker of {@code lease} answered with its load report
+     * ({@link org.resumelb.agent.protocol.Protocol#LOAD_HEADER}, {@code value}):
+     * the pool counts others' load on that worker, and only on it. A malformed
+     * value changes nothing and is counted (and logged once).
+     */
+    public void reported(Lease lease, String value) {
+        LoadReport report = LoadReport.parse(value);
+        if (report == null) {
+            metrics.malformedLoadReport();
+            if (metrics.malformedLoadReports() == 1) {
+                LOG.warn("ResumeLB ignored a malformed {} header from {}: '{}' (accepted: <in-flight>;<mean>, e.g. 3;2.41)."
+                        + " Logged once; counted in resumelb_load_reports_malformed", Protocol.LOAD_HEADER, lease.worker(),
+                        value == null ? "" : value.length() > 40 ? value.substring(0, 40) + "…" : value);
+            }
+            return;
+        }
+        pool.reported(lease.worker(), report.inFlight(), report.mean());
     }
 
     static ProxyMetrics.Outcome outcome(Failure failure) {

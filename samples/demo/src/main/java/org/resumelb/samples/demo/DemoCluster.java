@@ -22,7 +22,7 @@ import org.eclipse.jetty.util.ClassMatcher;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * One load balancer and its workers in this JVM: each an embedded Jetty
+ * One load balancer (or several alike) and its workers in this JVM: each an embedded Jetty
  * server on a loopback ephemeral port deploying the real WAR file, configured
  * only through context-params, as a deployer would. The load balancer can be
  * redeployed with other settings on the same port ({@link #restartProxy}) while
@@ -42,6 +42,8 @@ public final class DemoCluster implements AutoCloseable {
     /** Reads the load balancer's status (its own threads, not named {@code proxy-}: not counted by {@link #proxyCpuNanos}). */
     private final HttpClient status = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Server> workers = new ArrayList<>();
+    /** The load balancers after the first (see the constructor with {@code loadBalancers}). */
+    private final List<Server> otherProxies = new ArrayList<>();
     private final List<String> workerUrls = new ArrayList<>();
     /** Workers that push to the load balancer (not those of {@link #addDetachedWorker}). */
     private volatile int joiningWorkers;
@@ -52,6 +54,8 @@ public final class DemoCluster implements AutoCloseable {
     private final Map<String, String> workerSettings;
     private final int proxyPort;
     private final String lb;
+    /** Every load balancer's URL, the first one {@link #lb}: what the workers push to. */
+    private final List<String> lbs;
 
     public DemoCluster(Path wars, String policy, DemoOptions o) throws Exception {
         this(wars, policy, o, Map.of(), Map.of());
@@ -66,6 +70,19 @@ public final class DemoCluster implements AutoCloseable {
      */
     public DemoCluster(Path wars, String policy, DemoOptions o, Map<String, String> proxySettings,
                        Map<String, String> workerSettings) throws Exception {
+        this(wars, policy, o, proxySettings, workerSettings, 1);
+    }
+
+    /**
+     * As above with {@code loadBalancers} load balancers (1 or more) alike in front of the same workers, which push
+     * to every one; {@link #proxyUrl()} is the first, {@link #proxyUrls()} all of them, and {@link #restartProxy}
+     * redeploys the first only.
+     */
+    public DemoCluster(Path wars, String policy, DemoOptions o, Map<String, String> proxySettings,
+                       Map<String, String> workerSettings, int loadBalancers) throws Exception {
+        if (loadBalancers < 1) {
+            throw new IllegalArgumentException("loadBalancers must be >= 1, got " + loadBalancers);
+        }
         Path proxyWar = wars.resolve("resumelb-proxy-webapp.war");
         Path workerWar = wars.resolve("newsroom-worker.war");
         for (Path war : List.of(proxyWar, workerWar)) {
@@ -77,7 +94,14 @@ public final class DemoCluster implements AutoCloseable {
         this.baseProxyParams = Map.of("secret", SECRET, "policy", policy, "queueTimeout", "5s");
         proxy = startProxy(0, proxySettings);
         this.proxyPort = ((ServerConnector) proxy.getConnectors()[0]).getLocalPort();
-        this.lb = "http://127.0.0.1:" + proxyPort;
+        List<String> lbs = new ArrayList<>(List.of("http://127.0.0.1:" + proxyPort));
+        for (int i = 1; i < loadBalancers; i++) {
+            Server other = startProxy(0, proxySettings);
+            otherProxies.add(other);
+            lbs.add("http://127.0.0.1:" + ((ServerConnector) other.getConnectors()[0]).getLocalPort());
+        }
+        this.lb = lbs.get(0);
+        this.lbs = List.copyOf(lbs);
         this.workerWar = workerWar;
         this.workerSettings = Map.copyOf(workerSettings);
         this.options = o;
@@ -110,7 +134,7 @@ public final class DemoCluster implements AutoCloseable {
 
     /** Starts one more worker (cold cache) that joins the load balancer; returns its name. */
     public synchronized String addWorker() throws Exception {
-        String name = startWorker(lb);
+        String name = startWorker(String.join(",", lbs));
         joiningWorkers++;
         return name;
     }
@@ -205,6 +229,11 @@ public final class DemoCluster implements AutoCloseable {
         return lb;
     }
 
+    /** Every load balancer's URL, the first one {@link #proxyUrl()}'s. */
+    public List<String> proxyUrls() {
+        return lbs;
+    }
+
     public List<String> workerUrls() {
         return List.copyOf(workerUrls);
     }
@@ -221,12 +250,20 @@ public final class DemoCluster implements AutoCloseable {
      * the class list anyway).
      */
     public int workersKnown() {
-        return (int) LIVE_STATE.matcher(status("classes=0")).results().count();
+        return workersKnown(lb);
+    }
+
+    private int workersKnown(String loadBalancer) {
+        return (int) LIVE_STATE.matcher(status(loadBalancer, "classes=0")).results().count();
     }
 
     /** The load balancer's status ({@code GET /_resumelb/status?<query>}) as JSON text. */
     public String status(String query) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(lb + "/_resumelb/status?" + query))
+        return status(lb, query);
+    }
+
+    private String status(String loadBalancer, String query) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(loadBalancer + "/_resumelb/status?" + query))
                 .timeout(Duration.ofSeconds(10)).GET().build();
         HttpResponse<String> response;
         try {
@@ -243,14 +280,17 @@ public final class DemoCluster implements AutoCloseable {
         return response.body();
     }
 
-    /** Waits (at most {@code millis}) until every worker that pushes to the load balancer is in its pool. */
+    /** Waits (at most {@code millis}) until every worker that pushes to the load balancers is in each one's pool. */
     public void awaitWorkers(long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
-        while (workersKnown() < joiningWorkers) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("only " + workersKnown() + " of " + joiningWorkers + " workers joined the load balancer");
+        for (String loadBalancer : lbs) {
+            while (workersKnown(loadBalancer) < joiningWorkers) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("only " + workersKnown(loadBalancer) + " of " + joiningWorkers
+                            + " workers joined the load balancer " + loadBalancer);
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
         }
     }
 
@@ -258,6 +298,9 @@ public final class DemoCluster implements AutoCloseable {
     public synchronized void close() throws Exception {
         for (Server w : workers) {
             w.stop();
+        }
+        for (Server p : otherProxies) {
+            p.stop();
         }
         proxy.stop();
     }

@@ -312,6 +312,9 @@ public final class LoadGenerator {
 
     private final HttpClient client;
     private final String target;
+    /** Where requests go, in turn, one request after another (round robin); usually one load balancer. */
+    private final String[] targets;
+    private final java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
     private final Zipf sites;
     private final int concurrency;
     private final double hotShare;
@@ -323,6 +326,7 @@ public final class LoadGenerator {
     }
 
     /**
+     * @param target the load balancer's URL; several, comma-separated, take the requests in turn (round robin)
      * @param hotShare the share of requests (0 to 1) for the most popular site
      *     (rank 0); the others follow the Zipf distribution
      */
@@ -337,6 +341,7 @@ public final class LoadGenerator {
         }
         this.client = client;
         this.target = target;
+        this.targets = target.split(",");
         this.sites = sites;
         this.concurrency = concurrency;
         this.hotShare = hotShare;
@@ -363,7 +368,8 @@ public final class LoadGenerator {
     }
 
     private Request request(int rank) {
-        return client.newRequest(target + "/article/" + rank)
+        String to = targets.length == 1 ? target : targets[Math.floorMod(turn.getAndIncrement(), targets.length)];
+        return client.newRequest(to + "/article/" + rank)
                 .headers(h -> {
                     h.put(HttpHeader.HOST, host(rank));
                     if (extraHeader != null) {

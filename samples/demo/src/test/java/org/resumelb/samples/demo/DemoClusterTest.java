@@ -57,4 +57,29 @@ class DemoClusterTest {
             client.stop();
         }
     }
+
+    @Test
+    void severalLoadBalancersShareTheWorkersAndTheLoadGeneratorSendsToThemInTurn() throws Exception {
+        HttpClient client = new HttpClient();
+        client.start();
+        try (DemoCluster cluster = new DemoCluster(Path.of(System.getProperty("demo.wars")), "resume", O, Map.of(), Map.of(), 3)) {
+            cluster.awaitWorkers(30_000); // every worker in each of the three pools
+            List<String> lbs = cluster.proxyUrls();
+            assertEquals(3, lbs.size());
+            assertEquals(lbs.get(0), cluster.proxyUrl());
+            LoadGenerator load = new LoadGenerator(client, String.join(",", lbs), new Zipf(O.sites(), O.zipf()), O.concurrency(), 0);
+            LoadGenerator.Run run = load.run(Duration.ofSeconds(30), 90, 1);
+            assertEquals(90, run.requests());
+            assertEquals(0, run.errors());
+            Pattern requests = Pattern.compile("^\\{\"policy\":\"resume\".*?\"requests\":(\\d+)");
+            for (String lb : lbs) {
+                String status = client.GET(lb + "/_resumelb/status?classes=0").getContentAsString();
+                java.util.regex.Matcher m = requests.matcher(status);
+                assertTrue(m.find(), status);
+                assertEquals(30, Integer.parseInt(m.group(1)), "a third of the requests through " + lb + ": " + status);
+            }
+        } finally {
+            client.stop();
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package org.resumelb.proxy.pool;
+package org.resumelb.agent.load;
 
 /**
  * A backlog's decayed mean: zc.resumelb's {@code _decay_backlog}, the one
@@ -12,10 +12,14 @@ package org.resumelb.proxy.pool;
  *   mean   = sum / weight
  * </pre>
  *
- * <p>Not thread-safe: guarded by the owning pool's lock, like every other
- * piece of pool state. Allocation-free.
+ * <p>Used by the load balancer's pool (a mean per worker and one for the pool)
+ * and by the worker's filter ({@link WorkerLoad}, its own requests in flight,
+ * reported in {@link org.resumelb.agent.protocol.Protocol#LOAD_HEADER}).
+ *
+ * <p>Not thread-safe: guarded by its owner's lock (the pool's, or
+ * {@link WorkerLoad}'s). Allocation-free.
  */
-final class DecayedBacklog {
+public final class DecayedBacklog {
 
     private double sum;
     private double weight;
@@ -26,19 +30,19 @@ final class DecayedBacklog {
      * {@code 1 - 1/(2 * events)}. A worker uses {@code backlogHistory} events, the
      * pool {@code backlogHistory * workers}, as zc.resumelb does.
      */
-    static double decay(double events) {
+    public static double decay(double events) {
         return 1.0 - 1.0 / (2.0 * events);
     }
 
     /** Folds in the backlog after one event. */
-    void record(int backlog, double decay) {
+    public void record(int backlog, double decay) {
         sum = sum * decay + backlog;
         weight = weight * decay + 1;
         mean = sum / weight;
     }
 
     /** The decayed mean; 0 before the first event. */
-    double mean() {
+    public double mean() {
         return mean;
     }
 }
