@@ -47,7 +47,8 @@ public final class SettingNames {
             "requestBuffer", "responseBuffer", "connectTimeout", "clientBodyTimeout", "minClientDataRate",
             "trustedProxies", "statusAllow", "workerAllow", "workerTrustStore", "workerTrustStorePassword",
             "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart",
-            "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority"), JETTY);
+            "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority",
+            "userReserve"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

@@ -83,13 +83,19 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
     }
 
     /**
-     * Leases a worker for a request when the pool has room for it (the pool's
-     * choice), or returns null. Called under the queue's monitor: it must not
-     * block nor call back into the queue.
+     * The pool as the queue sees it. Called under the queue's monitor: its
+     * methods must not block nor call back into the queue.
      */
-    @FunctionalInterface
     public interface Seats {
-        Lease take(Ask ask, int retries);
+        /**
+         * Leases a worker for a request when the pool has room for it (the
+         * pool's choice) and would still have {@code keepFree} slots free for
+         * requests of its class, or returns null.
+         */
+        Lease take(Ask ask, int retries, int keepFree);
+
+        /** The requests in flight the pool may have in all (workers × {@code maxBacklog}); 0 without a limit. */
+        int slots();
     }
 
     /**
@@ -98,13 +104,19 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
      * @param maxQueued requests waiting at most, all users together
      * @param maxQueuedPerUser requests of one user waiting at most; 0: no bound of its own (no {@code userKey})
      * @param timeout longest wait; zero: a request that cannot be admitted at once is refused
+     * @param userReserve slots of the pool a user at or above its fair share may not take (see the class comment); 0: none
      */
-    public record Limits(int maxQueued, int maxQueuedPerUser, Duration timeout) {
+    public record Limits(int maxQueued, int maxQueuedPerUser, Duration timeout, int userReserve) {
         public Limits {
-            if (maxQueued < 0 || maxQueuedPerUser < 0 || timeout.isNegative()) {
+            if (maxQueued < 0 || maxQueuedPerUser < 0 || timeout.isNegative() || userReserve < 0) {
                 throw new IllegalArgumentException("invalid admission limits: maxQueued=" + maxQueued + ", maxQueuedPerUser="
-                        + maxQueuedPerUser + ", timeout=" + timeout);
+                        + maxQueuedPerUser + ", timeout=" + timeout + ", userReserve=" + userReserve);
             }
+        }
+
+        /** Limits without a user reserve. */
+        public Limits(int maxQueued, int maxQueuedPerUser, Duration timeout) {
+            this(maxQueued, maxQueuedPerUser, timeout, 0);
         }
     }
 
@@ -184,7 +196,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
                     return null;
                 }
             }
-            Lease lease = seats.take(ask, 0);
+            Lease lease = seats.take(ask, 0, keepFree(users.get(ask.user())));
             if (lease != null) {
                 started(ask.user());
                 counted(ask.priority(), Outcome.ADMITTED);
@@ -201,7 +213,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
      */
     Lease retry(Ask ask, int retries) {
         synchronized (lock) {
-            Lease lease = seats.take(ask, retries);
+            Lease lease = seats.take(ask, retries, 0);
             if (lease != null) {
                 started(ask.user());
                 publish();
@@ -270,20 +282,24 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
         List<Admitted> admitted = null;
         synchronized (lock) {
             while (true) {
-                Lane lane = null;
-                for (int c = CLASSES.length - 1; c >= 0 && lane == null; c--) {
-                    if (!ready[c].isEmpty()) {
-                        lane = ready[c].first();
+                Ticket t = null;
+                Lease lease = null;
+                for (int c = CLASSES.length - 1; c >= 0 && lease == null; c--) {
+                    if (ready[c].isEmpty()) {
+                        continue;
                     }
+                    t = ready[c].first().tickets.peekFirst();
+                    int keepFree = keepFree(t.lane.user);
+                    lease = seats.take(t.ask, 0, keepFree);
+                    if (lease == null && keepFree == 0) {
+                        // The next request in the order finds no room; a lower class would find none either
+                        // (a higher class may use at least the slots a lower one may).
+                        break;
+                    }
+                    // Held back by the user reserve: so is every waiting user of this class (none has fewer in
+                    // flight, and the share is the same for all), but a lower class's first user may be below its share.
                 }
-                if (lane == null) {
-                    break;
-                }
-                Ticket t = lane.tickets.peekFirst();
-                Lease lease = seats.take(t.ask, 0);
                 if (lease == null) {
-                    // The next request in the order finds no room; a lower class would find none either
-                    // (a higher class may use at least the slots a lower one may).
                     break;
                 }
                 t.claim(); // unsettled: every settlement happens under the lock, and settled tickets leave at once
@@ -385,6 +401,22 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
 
     private void counted(Priority priority, Outcome outcome) {
         counts.incrementAndGet(priority.ordinal() * OUTCOME_LABELS.size() + outcome.ordinal());
+    }
+
+    /**
+     * Lock held. The slots of the pool a request of {@code u} (null: a user
+     * with nothing in flight or waiting) must leave free: {@code userReserve}
+     * when the user has its fair share or more in flight, else 0. The fair
+     * share is the pool's slots over the users known (with requests in flight
+     * or waiting) plus one, the next to come.
+     */
+    private int keepFree(User u) {
+        int reserve = limits.userReserve();
+        if (reserve == 0 || u == null || u.inFlight == 0) {
+            return 0;
+        }
+        long slots = seats.slots();
+        return slots > 0 && (long) u.inFlight * (users.size() + 1) >= slots ? reserve : 0;
     }
 
     /** Lock held. The figures read without the lock. */

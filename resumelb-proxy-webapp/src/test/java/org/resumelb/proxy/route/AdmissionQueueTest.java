@@ -64,9 +64,13 @@ class AdmissionQueueTest {
 
     /** A router admitting through a queue of these bounds; the pool's limit set; joins offer slots, as the load balancer wires it. */
     AdmissionQueue queue(int maxBacklog, int reserved, int maxQueued, int maxQueuedPerUser, Duration timeout) {
+        return queue(maxBacklog, reserved, new AdmissionQueue.Limits(maxQueued, maxQueuedPerUser, timeout));
+    }
+
+    AdmissionQueue queue(int maxBacklog, int reserved, AdmissionQueue.Limits limits) {
         pool.backlogLimit(maxBacklog, reserved);
         router = new Router(RequestClasses.parse("host"), pool, directory, metrics, new ClassCounts(100),
-                new RetryPolicy(Set.of("GET"), 2), new AdmissionQueue.Limits(maxQueued, maxQueuedPerUser, timeout), timer);
+                new RetryPolicy(Set.of("GET"), 2), limits, timer);
         queue = router.admission();
         directory.onJoin(queue::pump);
         return queue;
@@ -473,4 +477,177 @@ class AdmissionQueueTest {
         assertTrue(dequeued > 0 && refused.get() + timedOut > 0, "the storm reached both the queue and its bounds: " + dequeued
                 + " dequeued, " + timedOut + " timed out, " + refused.get() + " refused, " + cancelled + " cancelled");
     }
+
+    /** A queue with {@code userReserve} (and the usual bounds: 100 waiting, 100 per user, a minute). */
+    AdmissionQueue queueWithUserReserve(int maxBacklog, int userReserve) {
+        return queue(maxBacklog, 0, new AdmissionQueue.Limits(100, 100, Duration.ofMinutes(1), userReserve));
+    }
+
+    @Test
+    void aUserAtItsFairShareLeavesTheUserReserveFreeForAUserBelowIt() {
+        queueWithUserReserve(2, 1); // 2 workers x 2: 4 slots
+        join("http://w1");
+        join("http://w2");
+        for (int i = 1; i <= 6; i++) {
+            send("h" + i, "heavy");
+        }
+        // Alone, heavy's share is 4 slots / (1 user + 1 to come) = 2: from its third request on, it leaves 1 slot free.
+        assertEquals(List.of("now h1", "now h2", "now h3"), events);
+        assertEquals(3, pool.backlog(), "a lone user at its share keeps userReserve = 1 of the 4 slots idle");
+        send("a1", "a");
+        assertEquals("admit a1", events.get(events.size() - 1), "a user below its share takes the free slot at once");
+        send("b1", "b");
+        assertEquals(4, pool.backlog());
+        int mark = events.size();
+        end("h1"); // a, b, heavy known: b (0 in flight) first
+        end("a1"); // heavy 2 in flight x (2 users + 1) >= 4: at its share, it may not take the last free slot
+        assertEquals(List.of("admit b1"), admittedAfter(mark));
+        assertEquals(3, pool.backlog(), "the freed slot stays free for the next user below its share");
+        send("c1", "c");
+        end("b1"); // heavy and c known: heavy still at its share (2 x 3 >= 4), the slot stays free
+        assertEquals(List.of("admit b1", "admit c1"), admittedAfter(mark));
+        assertEquals(3, pool.backlog(), "h2, h3, c1");
+        end("c1"); // heavy alone again: 2 x 2 >= 4, so it fills up to 3 of 4
+        assertEquals(List.of("admit b1", "admit c1", "admit h4"), admittedAfter(mark));
+        end("h2");
+        end("h3");
+        assertEquals(List.of("admit b1", "admit c1", "admit h4", "admit h5", "admit h6"), admittedAfter(mark),
+                "starvation-free: the heavy user gets every slot but the reserve");
+        assertEquals(3, pool.backlog());
+    }
+
+    @Test
+    void withoutAUserReserveTheHeavyUserTakesEverySlotAndALightOneWaitsForTheNextToFree() {
+        queueWithUserReserve(2, 0);
+        join("http://w1");
+        join("http://w2");
+        for (int i = 1; i <= 6; i++) {
+            send("h" + i, "heavy");
+        }
+        assertEquals(List.of("now h1", "now h2", "now h3", "now h4"), events);
+        send("a1", "a");
+        assertEquals(4, events.size(), "a1 waits");
+        end("h1");
+        assertEquals("admit a1", events.get(events.size() - 1));
+    }
+
+    @Test
+    void aUserBelowItsShareNeedsNoReserveAndOneAboveItTakesAnySlotBeyondTheReserve() {
+        queueWithUserReserve(4, 2); // 1 worker: 4 slots
+        join("http://w1");
+        send("a1", "a");
+        send("b1", "b");
+        send("b2", "b"); // b: 1 x (2 users + 1) < 4: below its share, takes a slot of the reserve
+        assertEquals(List.of("now a1", "now b1", "now b2"), events);
+        send("b3", "b"); // b: 2 x 3 >= 4, and only 1 slot free <= userReserve
+        send("a2", "a"); // a: 1 x 3 < 4
+        assertEquals(List.of("now a1", "now b1", "now b2", "admit a2"), events);
+        int mark = events.size();
+        end("a1");
+        end("a2"); // a forgotten: b alone, 2 x 2 >= 4, 2 slots free <= 2
+        assertEquals(List.of(), admittedAfter(mark));
+        end("b1"); // b: 1 x 2 < 4: below its share again
+        assertEquals(List.of("admit b3"), admittedAfter(mark));
+    }
+
+    @Test
+    void aUserHeldBackByTheReserveDoesNotKeepALowerClassUserBelowItsShareWaiting() {
+        queueWithUserReserve(3, 1); // 1 worker: 3 slots
+        join("http://w1");
+        for (int i = 1; i <= 4; i++) {
+            send("h" + i, "heavy", Priority.HIGH); // alone: from 2 in flight (2 x 2 >= 3) it leaves 1 slot free
+        }
+        assertEquals(List.of("now h1", "now h2"), events);
+        send("n1", "light", Priority.NORMAL);
+        assertEquals("admit n1", events.get(events.size() - 1), "the high class's waiting user is at its share: the slot goes to n1");
+        assertEquals(2, queue.queued("high"));
+        int mark = events.size();
+        end("n1"); // heavy alone, at its share: the slot stays free
+        assertEquals(List.of(), admittedAfter(mark));
+        end("h1"); // heavy 1 x 2 < 3: below its share
+        assertEquals(List.of("admit h3"), admittedAfter(mark));
+    }
+
+    @Test
+    void underContentionALoneUserNeverHoldsTheUserReserveAndEveryRequestEndsOnce() throws Exception {
+        queue(3, 0, new AdmissionQueue.Limits(10_000, 10_000, Duration.ofMinutes(1), 2)); // 2 workers x 3: 6 slots, 2 kept
+        join("http://w1");
+        join("http://w2");
+        int threads = 4;
+        int perThread = 2_000;
+        ConcurrentLinkedQueue<Lease> toEnd = new ConcurrentLinkedQueue<>();
+        AtomicInteger admitted = new AtomicInteger();
+        AtomicInteger maxBacklog = new AtomicInteger();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            long seed = 31 + t;
+            Thread thread = new Thread(() -> {
+                SplittableRandom random = new SplittableRandom(seed);
+                try {
+                    go.await();
+                    for (int i = 0; i < perThread; i++) {
+                        AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(10)), "only", Priority.NORMAL);
+                        Lease now = queue.now(ask);
+                        if (now != null) {
+                            admitted.incrementAndGet();
+                            toEnd.add(now);
+                        } else {
+                            AdmissionQueue.Entry entry = queue.enter(ask, new AdmissionQueue.Guest() {
+                                @Override
+                                public void admit(Lease lease) {
+                                    admitted.incrementAndGet();
+                                    toEnd.add(lease);
+                                }
+
+                                @Override
+                                public void turnAway() {
+                                    failures.add(new AssertionError("turned away"));
+                                }
+                            });
+                            assertNull(entry.refusal());
+                        }
+                        maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
+                        for (int k = random.nextInt(3); k > 0; k--) {
+                            Lease l = toEnd.poll();
+                            if (l != null) {
+                                l.success();
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            running.add(thread);
+            thread.start();
+        }
+        go.countDown();
+        for (Thread thread : running) {
+            thread.join(60_000);
+            assertFalse(thread.isAlive(), "bounded");
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (admitted.get() < threads * perThread && System.currentTimeMillis() < deadline) {
+            Lease l = toEnd.poll();
+            if (l != null) {
+                l.success();
+                maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        Lease l;
+        while ((l = toEnd.poll()) != null) {
+            l.success();
+        }
+        assertEquals(threads * perThread, admitted.get(), "every request admitted once: the reserve starves nobody");
+        assertEquals(4, maxBacklog.get(), "a lone user fills 6 slots but the reserve of 2, never more");
+        assertEquals(0, queue.waiting());
+        assertEquals(0, pool.backlog(), "no slot leaked");
+        assertEquals(0, queue.users());
+    }
+
 }
