@@ -42,6 +42,23 @@ import org.resumelb.proxy.operations.AdmissionFigures;
  * leaves ({@link WaitTicket#cancel}). Slots are offered to waiting requests
  * ({@link #pump}) whenever a lease ends ({@link #ended}) and a worker joins.
  *
+ * <p><b>User reserve</b> ({@code userReserve}, off unless set): the order
+ * alone cannot help a user who arrives while every slot is busy, so a user
+ * with its fair share of the pool's slots or more in flight may not take the
+ * last {@code userReserve} free slots (the pool refuses it, see
+ * {@link org.resumelb.proxy.pool.Pool#acquire(String, boolean, int, org.resumelb.proxy.pool.Pool.Acquired)}):
+ * a user below its share usually finds one free. The fair share is the pool's
+ * slots ({@link Seats#slots}: workers × {@code maxBacklog}) over the users
+ * known (with requests in flight or waiting) plus one, the next to come; a
+ * user with nothing in flight is always below it. The reserve holds even for
+ * a lone user, so up to {@code userReserve} slots of the pool stay idle when
+ * every user is at its share (a lone user above half the slots); the rest
+ * goes to whoever waits, and a user below its share again takes any free
+ * slot, so nobody starves. Waiting users of a class all at their share (its
+ * first one is) do not keep a lower class's first user, below its share,
+ * from a reserved slot. A retry (the request was admitted once) is not held
+ * back by the reserve.
+ *
  * <p>A user's requests in flight are counted from its lease's start to its
  * end (a retry's lease counts as the request's); a user is remembered only
  * while it has requests in flight or waiting, so memory is bounded by the
@@ -57,7 +74,10 @@ import org.resumelb.proxy.operations.AdmissionFigures;
  * guests' callbacks ({@link Guest#admit}, {@link Guest#turnAway}) run after the
  * monitor is released, on the thread that settled them (the one that ended a
  * lease, the timer, a résumé's thread on a join), and must be quick. Nothing
- * under the monitor blocks. Ordering is a {@link TreeSet} per class: admission
+ * under the monitor blocks. The user reserve is decided under that monitor
+ * (from the users it guards and the pool's slots, read under it) and applied
+ * by the pool under its own lock in the same call, so no request can take a
+ * reserved slot between the decision and the taking. Ordering is a {@link TreeSet} per class: admission
  * and a change of a waiting user's requests in flight are O(log users).
  */
 public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
