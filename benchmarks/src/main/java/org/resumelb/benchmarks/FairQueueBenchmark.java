@@ -346,6 +346,9 @@ public final class FairQueueBenchmark {
             send(client, url, o.group(), o.user(), o.high(), next.at(), next.at() >= measureFrom, outstanding, null);
             arrivals.add(new Next(next.at() + interval(random, o.rate()), next.stream()));
         }
+        for (long left; (left = end - System.nanoTime()) > 0; ) { // closed streams alone: they run until the end too
+            LockSupport.parkNanos(left);
+        }
         running.set(false);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (outstanding.get() > 0 && System.nanoTime() < deadline) {

@@ -44,20 +44,22 @@ import org.resumelb.proxy.operations.AdmissionFigures;
  *
  * <p><b>User reserve</b> ({@code userReserve}, off unless set): the order
  * alone cannot help a user who arrives while every slot is busy, so a user
- * with its fair share of the pool's slots or more in flight may not take the
- * last {@code userReserve} free slots (the pool refuses it, see
- * {@link org.resumelb.proxy.pool.Pool#acquire(String, boolean, int, org.resumelb.proxy.pool.Pool.Acquired)}):
- * a user below its share usually finds one free. The fair share is the pool's
- * slots ({@link Seats#slots}: workers × {@code maxBacklog}) over the users
- * known (with requests in flight or waiting) plus one, the next to come; a
- * user with nothing in flight is always below it. The reserve holds even for
- * a lone user, so up to {@code userReserve} slots of the pool stay idle when
- * every user is at its share (a lone user above half the slots); the rest
- * goes to whoever waits, and a user below its share again takes any free
- * slot, so nobody starves. Waiting users of a class all at their share (its
- * first one is) do not keep a lower class's first user, below its share,
- * from a reserved slot. A retry (the request was admitted once) is not held
- * back by the reserve.
+ * held back may not take the last {@code userReserve} free slots of the pool
+ * (the pool refuses it, see
+ * {@link org.resumelb.proxy.pool.Pool#acquire(String, boolean, int, org.resumelb.proxy.pool.Pool.Acquired)}),
+ * and a user who comes usually finds one free. A user is held back while it
+ * is backlogged (more of its requests wait than the one being admitted) and
+ * has its fair share of the slots or more in flight: the pool's slots
+ * ({@link Seats#slots}: workers × {@code maxBacklog}) over the users known
+ * (with requests in flight or waiting) plus one, the next to come. So a user
+ * with nothing in flight, or whose requests do not pile up (a light user's
+ * second request), is never held back. The reserve holds even for a lone
+ * backlogged user, so up to {@code userReserve} slots of the pool stay idle
+ * while every waiting user is held back (a lone user above half the slots);
+ * the rest goes to whoever waits, and a user below its share again takes
+ * any free slot, so nobody starves. A held-back user does not keep one
+ * behind it in the order, or of a lower class, from a free slot. A retry
+ * (the request was admitted once) is not held back.
  *
  * <p>A user's requests in flight are counted from its lease's start to its
  * end (a retry's lease counts as the request's); a user is remembered only
@@ -74,7 +76,8 @@ import org.resumelb.proxy.operations.AdmissionFigures;
  * guests' callbacks ({@link Guest#admit}, {@link Guest#turnAway}) run after the
  * monitor is released, on the thread that settled them (the one that ended a
  * lease, the timer, a résumé's thread on a join), and must be quick. Nothing
- * under the monitor blocks. The user reserve is decided under that monitor
+ * under the monitor blocks. Admitting a request passes over the waiting users
+ * held back before it (O(those) more). The user reserve is decided under that monitor
  * (from the users it guards and the pool's slots, read under it) and applied
  * by the pool under its own lock in the same call, so no request can take a
  * reserved slot between the decision and the taking. Ordering is a {@link TreeSet} per class: admission
@@ -216,7 +219,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
                     return null;
                 }
             }
-            Lease lease = seats.take(ask, 0, keepFree(users.get(ask.user())));
+            Lease lease = seats.take(ask, 0, keepFree(users.get(ask.user()), false));
             if (lease != null) {
                 started(ask.user());
                 counted(ask.priority(), Outcome.ADMITTED);
@@ -301,23 +304,30 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
         }
         List<Admitted> admitted = null;
         synchronized (lock) {
+            pumping:
             while (true) {
                 Ticket t = null;
                 Lease lease = null;
                 for (int c = CLASSES.length - 1; c >= 0 && lease == null; c--) {
-                    if (ready[c].isEmpty()) {
-                        continue;
+                    boolean heldBackRefused = false;
+                    for (Lane lane : ready[c]) { // in the order; left at once when the set is to change
+                        int keepFree = keepFree(lane.user, true);
+                        if (keepFree > 0 && heldBackRefused) {
+                            continue; // the pool refused a user held back in this class already: it would refuse this one
+                        }
+                        t = lane.tickets.peekFirst();
+                        lease = seats.take(t.ask, 0, keepFree);
+                        if (lease != null) {
+                            break;
+                        }
+                        if (keepFree == 0) {
+                            // No room for this class at all; a lower class would find none either
+                            // (a higher class may use at least the slots a lower one may).
+                            break pumping;
+                        }
+                        // Held back by the user reserve: a user behind it in the order that is not may take the slot.
+                        heldBackRefused = true;
                     }
-                    t = ready[c].first().tickets.peekFirst();
-                    int keepFree = keepFree(t.lane.user);
-                    lease = seats.take(t.ask, 0, keepFree);
-                    if (lease == null && keepFree == 0) {
-                        // The next request in the order finds no room; a lower class would find none either
-                        // (a higher class may use at least the slots a lower one may).
-                        break;
-                    }
-                    // Held back by the user reserve: so is every waiting user of this class (none has fewer in
-                    // flight, and the share is the same for all), but a lower class's first user may be below its share.
                 }
                 if (lease == null) {
                     break;
@@ -426,13 +436,15 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
     /**
      * Lock held. The slots of the pool a request of {@code u} (null: a user
      * with nothing in flight or waiting) must leave free: {@code userReserve}
-     * when the user has its fair share or more in flight, else 0. The fair
+     * when the user is held back, else 0. A user is held back when it has
+     * other requests waiting besides this one ({@code queued}: this one is
+     * among {@code u.waiting}) and its fair share or more in flight; the fair
      * share is the pool's slots over the users known (with requests in flight
      * or waiting) plus one, the next to come.
      */
-    private int keepFree(User u) {
+    private int keepFree(User u, boolean queued) {
         int reserve = limits.userReserve();
-        if (reserve == 0 || u == null || u.inFlight == 0) {
+        if (reserve == 0 || u == null || u.inFlight == 0 || u.waiting - (queued ? 1 : 0) <= 0) {
             return 0;
         }
         long slots = seats.slots();
