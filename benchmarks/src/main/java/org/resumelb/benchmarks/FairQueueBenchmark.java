@@ -36,9 +36,13 @@ import org.eclipse.jetty.http.HttpHeader;
  * <li><b>Fairness.</b> 20 light users at {@code --light-rate} each (together 75%
  * of capacity), alone, then with one heavy user sending 10 times as much (the
  * total 112% of capacity), through a proxy with {@code userKey=header:X-User}
- * and {@code maxQueuedPerUser}, then through one without {@code userKey} (first
- * come, first served). Prints the light users' p50/p99 in each case and what the
- * heavy user got (served, 429, 503).</li>
+ * and {@code maxQueuedPerUser}, through one that adds {@code userReserve} (one
+ * proxy per value of {@code --user-reserve}), then through one without
+ * {@code userKey} (first come, first served). Prints the light users' p50/p99 in
+ * each case and what the heavy user got (served, per second too, 429, 503).
+ * Then the heavy user alone, keeping {@code maxQueuedPerUser} requests outstanding,
+ * through the proxy without and each with a reserve: the capacity a reserve
+ * keeps idle when nobody else comes.</li>
  * <li><b>Priorities.</b> High-priority requests ({@code X-Priority: high},
  * {@code priority=header:X-Priority}) at {@code --high-rate}, alone, then under a
  * flood of {@code --flood} outstanding low-priority requests: with priorities
@@ -52,7 +56,9 @@ import org.eclipse.jetty.http.HttpHeader;
  * round (10), {@code --warm} before it (2), {@code --warm-proxies} of load through
  * each proxy JVM first (6), {@code --cores} (4) and
  * {@code --cpu-us} (40000) per worker, {@code --light-rate} per light user (7.5/s),
- * {@code --max-queued-per-user} (50), {@code --high-rate} (20/s), {@code --flood} (64).
+ * {@code --max-queued-per-user} (50), {@code --user-reserve} (comma-separated values, 1,2),
+ * {@code --high-rate} (20/s), {@code --flood} (64), {@code --cases} ({@code all},
+ * {@code fairness} or {@code priorities}).
  * Writes {@code target/fairqueue/results.md}.
  */
 public final class FairQueueBenchmark {
@@ -103,6 +109,14 @@ public final class FairQueueBenchmark {
         int perUser = Integer.parseInt(flags.getOrDefault("max-queued-per-user", "50"));
         double highRate = Double.parseDouble(flags.getOrDefault("high-rate", "20"));
         int flood = Integer.parseInt(flags.getOrDefault("flood", "64"));
+        List<Integer> reserves = java.util.Arrays.stream(flags.getOrDefault("user-reserve", "1,2").split(","))
+                .map(String::trim).map(Integer::valueOf).toList();
+        String cases = flags.getOrDefault("cases", "all");
+        if (!List.of("all", "fairness", "priorities").contains(cases)) {
+            throw new IllegalArgumentException("--cases is all, fairness or priorities; got " + cases);
+        }
+        boolean doFairness = !cases.equals("priorities");
+        boolean doPriorities = !cases.equals("fairness");
         int workers = 2;
         double capacity = workers * cores * 1e6 / cpuMicros;
         Path wars = Path.of(System.getProperty("bench.wars", "benchmarks/target/wars"));
@@ -117,10 +131,18 @@ public final class FairQueueBenchmark {
         }
         String common = "-Xmx512m -Dresumelb.policy=least-backlog -Dresumelb.queueTimeout=5s -Dresumelb.maxBacklog=" + cores;
         Map<String, String> proxies = new LinkedHashMap<>();
-        proxies.put("fair", common + " -Dresumelb.userKey=header:X-User -Dresumelb.maxQueuedPerUser=" + perUser);
+        String fairSettings = common + " -Dresumelb.userKey=header:X-User -Dresumelb.maxQueuedPerUser=" + perUser;
+        if (doFairness) {
+            proxies.put("fair", fairSettings);
+            for (int r : reserves) {
+                proxies.put("fair-reserve-" + r, fairSettings + " -Dresumelb.userReserve=" + r);
+            }
+        }
         proxies.put("fifo", common);
-        proxies.put("priority", common + " -Dresumelb.priority=header:X-Priority");
-        proxies.put("reserved", common + " -Dresumelb.priority=header:X-Priority -Dresumelb.reservedBacklog=1");
+        if (doPriorities) {
+            proxies.put("priority", common + " -Dresumelb.priority=header:X-Priority");
+            proxies.put("reserved", common + " -Dresumelb.priority=header:X-Priority -Dresumelb.reservedBacklog=1");
+        }
 
         String header = String.format(Locale.ROOT,
                 "Fair queue benchmark, %s, %d cores, Java %s.%n"
@@ -176,36 +198,77 @@ public final class FairQueueBenchmark {
                     100 * 20 * lightRate / capacity, 10 * lightRate, 100 * 30 * lightRate / capacity, perUser);
             String prioTitle = String.format(Locale.ROOT, "Priorities: high-priority requests at %.0f req/s (4 users, X-Priority: high),"
                     + " a flood of %d low-priority requests kept outstanding.", highRate, flood);
-            String[] fairLabels = {"light users alone", "+ heavy user, userKey=header:X-User", "+ heavy user, no userKey (first come, first served)"};
+            List<String> fairProxies = new ArrayList<>(List.of("fair", "fair"));
+            List<String> fairLabelList = new ArrayList<>(List.of("light users alone", "+ heavy user, userKey=header:X-User"));
+            for (int r : reserves) {
+                fairProxies.add("fair-reserve-" + r);
+                fairLabelList.add("+ heavy user, userKey, userReserve=" + r);
+            }
+            fairProxies.add("fifo");
+            fairLabelList.add("+ heavy user, no userKey (first come, first served)");
+            String[] fairLabels = fairLabelList.toArray(String[]::new);
+            List<String> aloneProxies = new ArrayList<>(List.of("fair"));
+            List<String> aloneLabelList = new ArrayList<>(List.of("heavy user alone, userKey, no userReserve"));
+            for (int r : reserves) {
+                aloneProxies.add("fair-reserve-" + r);
+                aloneLabelList.add("heavy user alone, userKey, userReserve=" + r);
+            }
+            String[] aloneLabels = aloneLabelList.toArray(String[]::new);
+            // As many outstanding as may wait (some are in flight): the heavy user never meets a 429 it would resend at once.
+            String aloneTitle = String.format(Locale.ROOT, "Capacity a reserve keeps idle: the heavy user alone keeping %d requests"
+                    + " outstanding (maxQueuedPerUser; capacity %.0f req/s).", perUser, capacity);
             String[] prioLabels = {"high alone (priority=header:X-Priority)", "+ low flood, priority, reservedBacklog=0",
                 "+ low flood, priority, reservedBacklog=1", "+ low flood, no priority setting"};
             List<List<Group[]>> fair = new ArrayList<>();
             List<List<Group[]>> prio = new ArrayList<>();
+            List<List<Group>> alone = new ArrayList<>();
             for (int c = 0; c < fairLabels.length; c++) {
                 fair.add(new ArrayList<>());
+            }
+            for (int c = 0; c < aloneLabels.length; c++) {
+                alone.add(new ArrayList<>());
             }
             for (int c = 0; c < prioLabels.length; c++) {
                 prio.add(new ArrayList<>());
             }
             // Rounds of every case side by side: the machine's hiccups spread over all of them, and medians damp them.
             for (int round = 1; round <= rounds; round++) {
-                System.out.printf(Locale.ROOT, "%nRound %d of %d. %s%n", round, rounds, fairTitle);
-                fair.get(0).add(fairRow(fairLabels[0], fairness(client, urls.get("fair"), lightRate, false, warm, seconds)));
-                fair.get(1).add(fairRow(fairLabels[1], fairness(client, urls.get("fair"), lightRate, true, warm, seconds)));
-                fair.get(2).add(fairRow(fairLabels[2], fairness(client, urls.get("fifo"), lightRate, true, warm, seconds)));
+                System.out.printf(Locale.ROOT, "%nRound %d of %d.%n", round, rounds);
+                if (doFairness) {
+                    System.out.println(fairTitle);
+                    for (int c = 0; c < fairLabels.length; c++) {
+                        fair.get(c).add(fairRow(fairLabels[c], fairness(client, urls.get(fairProxies.get(c)), lightRate, c > 0, warm, seconds)));
+                    }
+                    System.out.println(aloneTitle);
+                    for (int c = 0; c < aloneLabels.length; c++) {
+                        alone.get(c).add(aloneRow(aloneLabels[c], heavyAlone(client, urls.get(aloneProxies.get(c)), perUser, warm, seconds),
+                                seconds));
+                    }
+                }
+                if (!doPriorities) {
+                    continue;
+                }
                 System.out.println(prioTitle);
                 prio.get(0).add(prioRow(prioLabels[0], priority(client, urls.get("priority"), highRate, 0, warm, seconds)));
                 prio.get(1).add(prioRow(prioLabels[1], priority(client, urls.get("priority"), highRate, flood, warm, seconds)));
                 prio.get(2).add(prioRow(prioLabels[2], priority(client, urls.get("reserved"), highRate, flood, warm, seconds)));
                 prio.get(3).add(prioRow(prioLabels[3], priority(client, urls.get("fifo"), highRate, flood, warm, seconds)));
             }
-            String fairTable = table(new String[] {"case", "light p50 ms", "light p99 ms", "light p99 / alone", "light p99 by round",
-                "light 200", "light 429 / 503 / other", "heavy 200", "heavy 429 / 503 / other"}, fairLabels, fair);
-            String prioTable = table(new String[] {"case", "high p50 ms", "high p99 ms", "high p99 / alone", "high p99 by round",
-                "high 200", "high 429 / 503 / other", "low 200", "low 429 / 503 / other"}, prioLabels, prio);
-            System.out.printf(Locale.ROOT, "%nMedians of %d rounds.%n%s%n%n%s%n%s%n%n%s", rounds, fairTitle, fairTable, prioTitle, prioTable);
-            md.append("Medians of ").append(rounds).append(" rounds.\n\n");
-            md.append(fairTitle).append("\n\n").append(fairTable).append('\n').append(prioTitle).append("\n\n").append(prioTable);
+            StringBuilder out = new StringBuilder();
+            if (doFairness) {
+                String fairTable = table(new String[] {"case", "light p50 ms", "light p99 ms", "light p99 / alone", "light p99 by round",
+                    "light 200", "light 429 / 503 / other", "heavy 200", "heavy 429 / 503 / other", "heavy 200/s"}, fairLabels, fair,
+                        seconds);
+                out.append(fairTitle).append("\n\n").append(fairTable).append('\n').append(aloneTitle).append("\n\n")
+                        .append(aloneTable(aloneLabels, alone, seconds)).append('\n');
+            }
+            if (doPriorities) {
+                String prioTable = table(new String[] {"case", "high p50 ms", "high p99 ms", "high p99 / alone", "high p99 by round",
+                    "high 200", "high 429 / 503 / other", "low 200", "low 429 / 503 / other", "low 200/s"}, prioLabels, prio, seconds);
+                out.append(prioTitle).append("\n\n").append(prioTable);
+            }
+            System.out.printf(Locale.ROOT, "%nMedians of %d rounds.%n%s", rounds, out);
+            md.append("Medians of ").append(rounds).append(" rounds.\n\n").append(out);
             Files.writeString(dir.resolve("results.md"), md.toString());
             System.out.println("Written: " + dir.resolve("results.md"));
         } finally {
@@ -227,6 +290,13 @@ public final class FairQueueBenchmark {
         }
         run(client, url, open, List.of(), warm, seconds);
         return new Group[] {light, heavyGroup};
+    }
+
+    /** The heavy user alone, keeping {@code flood} requests outstanding. */
+    static Group heavyAlone(HttpClient client, String url, int flood, double warm, double seconds) throws Exception {
+        Group heavy = new Group("heavy");
+        run(client, url, List.of(), List.of(new Closed(heavy, "heavy", false, flood)), warm, seconds);
+        return heavy;
     }
 
     /** High-priority users and a low-priority flood: returns {high, low}. */
@@ -275,6 +345,9 @@ public final class FairQueueBenchmark {
             Open o = open.get(next.stream());
             send(client, url, o.group(), o.user(), o.high(), next.at(), next.at() >= measureFrom, outstanding, null);
             arrivals.add(new Next(next.at() + interval(random, o.rate()), next.stream()));
+        }
+        for (long left; (left = end - System.nanoTime()) > 0; ) { // closed streams alone: they run until the end too
+            LockSupport.parkNanos(left);
         }
         running.set(false);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -348,6 +421,30 @@ public final class FairQueueBenchmark {
         return g;
     }
 
+    private static Group aloneRow(String label, Group g, double seconds) {
+        System.out.printf(Locale.ROOT, "  %-52s heavy %.1f req/s served, p50 %.1f ms (%d ok, %s)%n",
+                label, g.ok.sum() / seconds, g.p(50), g.ok.sum(), refusals(g) + " 429/503/other");
+        return g;
+    }
+
+    /** The heavy user alone: its median served requests per second and p50 over the rounds. */
+    private static String aloneTable(String[] labels, List<List<Group>> cases, double seconds) {
+        StringBuilder t = new StringBuilder("| case | heavy 200/s | heavy 200/s by round | heavy p50 ms | heavy 429 / 503 / other |\n"
+                + "|---|---:|---:|---:|---:|\n");
+        for (int c = 0; c < labels.length; c++) {
+            List<Group> runs = cases.get(c);
+            double rate = median(runs.stream().map(g -> g.ok.sum() / seconds).toList());
+            String byRound = String.join(" / ", runs.stream().map(g -> num(g.ok.sum() / seconds)).toList());
+            double p50 = median(runs.stream().map(g -> g.p(50)).toList());
+            long tooMany = runs.stream().mapToLong(g -> g.tooMany.sum()).sum();
+            long unavailable = runs.stream().mapToLong(g -> g.unavailable.sum()).sum();
+            long other = runs.stream().mapToLong(g -> g.other.sum()).sum();
+            t.append("| ").append(String.join(" | ", labels[c], num(rate), byRound, num(p50), tooMany + " / " + unavailable + " / " + other))
+                    .append(" |\n");
+        }
+        return t.toString();
+    }
+
     private static Group[] prioRow(String label, Group[] g) {
         System.out.printf(Locale.ROOT, "  %-52s high p50 %.1f ms, p99 %.1f ms (%d ok, %s); low %d ok, %s%n",
                 label, g[0].p(50), g[0].p(99), g[0].ok.sum(), refusals(g[0]) + " 429/503/other", g[1].ok.sum(), refusals(g[1]) + " 429/503/other");
@@ -369,9 +466,10 @@ public final class FairQueueBenchmark {
 
     /**
      * A Markdown table, one row per case: the first group's median p50 and p99 over the rounds, that p99 over the first
-     * case's, the p99 of each round, and both groups' answers summed over the rounds.
+     * case's, the p99 of each round, both groups' answers summed over the rounds, and the second group's median
+     * served requests per second.
      */
-    private static String table(String[] head, String[] labels, List<List<Group[]>> cases) {
+    private static String table(String[] head, String[] labels, List<List<Group[]>> cases, double seconds) {
         StringBuilder t = new StringBuilder("| ").append(String.join(" | ", head)).append(" |\n|");
         for (int i = 0; i < head.length; i++) {
             t.append(i == 0 ? "---|" : "---:|");
@@ -392,9 +490,11 @@ public final class FairQueueBenchmark {
                     sums[4 * k + 3] += g[k].other.sum();
                 }
             }
+            double secondRate = median(runs.stream().map(g -> g[1].ok.sum() / seconds).toList());
             String ratio = Double.isNaN(p99) || Double.isNaN(base) ? "-" : String.format(Locale.ROOT, "%.2fx", p99 / base);
             t.append("| ").append(String.join(" | ", labels[c], num(p50), num(p99), ratio, byRound, Long.toString(sums[0]),
-                    sums[1] + " / " + sums[2] + " / " + sums[3], Long.toString(sums[4]), sums[5] + " / " + sums[6] + " / " + sums[7]))
+                    sums[1] + " / " + sums[2] + " / " + sums[3], Long.toString(sums[4]), sums[5] + " / " + sums[6] + " / " + sums[7],
+                    c == 0 ? "–" : num(secondRate)))
                     .append(" |\n");
         }
         return t.toString();

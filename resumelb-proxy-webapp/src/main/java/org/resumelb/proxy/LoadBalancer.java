@@ -122,7 +122,8 @@ public final class LoadBalancer implements AutoCloseable {
         classCounts = new ClassCounts(settings.maxClasses());
         router = new Router(settings.classifier(), pool, directory, metrics, classCounts,
                 new RetryPolicy(settings.retryMethods(), settings.maxRetries()), settings.sticky(),
-                admission.on() ? new AdmissionQueue.Limits(settings.maxQueued(), admission.maxQueuedPerUser(), settings.queueTimeout()) : null,
+                admission.on() ? new AdmissionQueue.Limits(settings.maxQueued(), admission.maxQueuedPerUser(), settings.queueTimeout(),
+                        admission.userReserve()) : null,
                 timer);
         if (settings.previousClassifier() != null) {
             router.previousClassifier(settings.previousClassifier().classifier());

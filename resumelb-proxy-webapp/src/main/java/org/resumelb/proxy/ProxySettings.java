@@ -174,8 +174,11 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
      * @param maxQueuedPerUser requests of one user ({@code userKey}) waiting at most; beyond, 429; default 100
      * @param userKey who a request's user is, for fairness between users; default none (every request one user)
      * @param priority which requests are high priority; default none (all normal)
+     * @param userReserve free slots of the pool (all workers together) that a user with its fair share or more in
+     *     flight may not take, so that a user below its share usually finds one free; needs {@code userKey}; default 0
      */
-    public record Admission(int maxBacklog, int reservedBacklog, int maxQueuedPerUser, UserKey userKey, PriorityRule priority) {
+    public record Admission(int maxBacklog, int reservedBacklog, int maxQueuedPerUser, UserKey userKey, PriorityRule priority,
+                            int userReserve) {
 
         /** Whether admission is on ({@code maxBacklog} set). */
         public boolean on() {
@@ -186,11 +189,12 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
             int maxBacklog = s.integer("maxBacklog", 0, 0, 100_000);
             int reserved = s.integer("reservedBacklog", 0, 0, 100_000);
             int perUser = s.integer("maxQueuedPerUser", 100, 1, 10_000_000);
+            int userReserve = s.integer("userReserve", 0, 0, 100_000);
             UserKey userKey = s.parsed("userKey", "", UserKey::parse, UserKey.ACCEPTED);
             PriorityRule priority = s.parsed("priority", "", PriorityRule::parse, PriorityRule.ACCEPTED);
             String needsLimit = "takes effect only with a limit of requests in flight per worker: set maxBacklog too";
             if (maxBacklog == 0) {
-                for (String name : List.of("reservedBacklog", "maxQueuedPerUser", "userKey", "priority")) {
+                for (String name : List.of("reservedBacklog", "maxQueuedPerUser", "userKey", "priority", "userReserve")) {
                     if (s.raw(name) != null) {
                         throw new ConfigException(name, s.raw(name), needsLimit);
                     }
@@ -209,7 +213,12 @@ public record ProxySettings(RequestClassifier classifier, String classifierFinge
                         "bounds the waiting requests of one user, and without the setting 'userKey' every request is one user: set userKey"
                                 + " too (maxQueued bounds them all)");
             }
-            return new Admission(maxBacklog, reserved, userKey.perUser() ? perUser : 0, userKey, priority);
+            if (userReserve > 0 && !userKey.perUser()) {
+                throw new ConfigException("userReserve", Integer.toString(userReserve),
+                        "keeps slots free for users below their fair share, and without the setting 'userKey' every request is one"
+                                + " user: set userKey too");
+            }
+            return new Admission(maxBacklog, reserved, userKey.perUser() ? perUser : 0, userKey, priority, userReserve);
         }
     }
 

@@ -39,6 +39,7 @@ class AdmissionSettingsTest {
         assertEquals(UserKey.NONE, a.userKey());
         assertEquals(PriorityRule.NONE, a.priority());
         assertEquals(0, a.maxQueuedPerUser(), "no per-user bound without a user key");
+        assertEquals(0, a.userReserve());
     }
 
     @Test
@@ -52,6 +53,8 @@ class AdmissionSettingsTest {
         assertEquals(20, a.maxQueuedPerUser());
         assertEquals("path:^/checkout", a.priority().toString());
         assertEquals(100, read(with("maxBacklog", "8", "userKey", "ip")).maxQueuedPerUser(), "the default with a user key");
+        assertEquals(0, read(with("maxBacklog", "8", "userKey", "ip")).userReserve(), "no user reserve unless set");
+        assertEquals(3, read(with("maxBacklog", "8", "userKey", "ip", "userReserve", "3")).userReserve());
     }
 
     @ParameterizedTest
@@ -62,7 +65,9 @@ class AdmissionSettingsTest {
         "userKey|header:X-ResumeLB-Class|the load balancer's own header",
         "priority|path:[|not a regular expression",
         "priority|urgent|accepted: path:<regex>",
-        "maxQueuedPerUser|0|out of range"})
+        "maxQueuedPerUser|0|out of range",
+        "userReserve|-1|out of range",
+        "userReserve|some|not an integer"})
     void aBadValueNamesTheSetting(String name, String value, String says) {
         Map<String, String> params = with("maxBacklog", "4", "userKey", "ip");
         params.put(name, value);
@@ -78,7 +83,9 @@ class AdmissionSettingsTest {
         "maxQueuedPerUser|5|maxBacklog=4|without the setting 'userKey'",
         "userKey|ip||set maxBacklog too",
         "priority|path:^/a||set maxBacklog too",
-        "reservedBacklog|1|priority=path:^/a|set maxBacklog too"})
+        "reservedBacklog|1|priority=path:^/a|set maxBacklog too",
+        "userReserve|1|maxBacklog=4|without the setting 'userKey'",
+        "userReserve|1||set maxBacklog too"})
     void aSettingThatWouldDoNothingOrTooMuchIsRefused(String name, String value, String others, String says) {
         Map<String, String> params = new HashMap<>();
         if (others != null) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -173,4 +174,80 @@ class FairQueueIT {
             assertEquals(0, proxy.settledBacklog());
         }
     }
+
+    /**
+     * {@code userReserve=1} on 4 slots (one worker, {@code maxBacklog=4}): a lone heavy user that has sent 40
+     * requests at once is backlogged at its fair share, so it holds at most 3 of the 4 slots while 10 or more of
+     * its requests wait, and the fourth stays free; light users who come meanwhile are all served, and so is
+     * every heavy request (nobody starves). Through a proxy without the reserve, the same backlog holds all 4.
+     * What is asserted is the proxy's own count of requests in flight, read with the waiting count in one status.
+     */
+    @Test
+    void aBackloggedUserLeavesTheUserReserveFreeAndLightUsersTakeIt() throws Exception {
+        try (Fleet fleet = new Fleet("w", 128)) {
+            Map<String, String> fair = Map.of("maxBacklog", "4", "userKey", "header:X-User", "maxQueuedPerUser", "100",
+                    "queueTimeout", "30s");
+            Map<String, String> withUserReserve = new HashMap<>(fair);
+            withUserReserve.put("userReserve", "1");
+            ProxyNode reserve = fleet.addProxy(0, withUserReserve);
+            ProxyNode none = fleet.addProxy(0, fair);
+            fleet.addWorker("-Dnewsroom.cores=4", "-Dnewsroom.cpuMicros=150000");
+            fleet.awaitWorkers();
+
+            int[] withReserve = backlogWhileBacklogged(fleet, reserve);
+            assertEquals(45, count("heavy", 200) + count("light", 200), "every request served, heavy ones too: " + answers);
+            assertTrue(withReserve[1] >= 5, "sampled while the heavy user was backlogged: " + withReserve[1] + " readings");
+            assertEquals(3, withReserve[0], "at most 4 slots less userReserve, and all of those, while 10 or more heavy requests waited");
+
+            answers.clear();
+            int[] without = backlogWhileBacklogged(fleet, none);
+            assertEquals(45, count("heavy", 200) + count("light", 200), "every request served: " + answers);
+            assertEquals(4, without[0], "without a reserve the backlogged user holds every slot");
+            System.out.printf("FairQueueIT: a lone backlogged user held at most %d of 4 slots with userReserve=1 (%d readings),"
+                    + " %d without (%d readings)%n", withReserve[0], withReserve[1], without[0], without[1]);
+            assertEquals(0, reserve.settledBacklog());
+            assertEquals(0, none.settledBacklog());
+        }
+    }
+
+    /**
+     * A heavy user sends 40 requests at once; once 5 are answered, while 10 or more of them wait, reads the proxy's requests in flight
+     * (at least 5 readings, 3 s at most) and sends one request each of 5 light users; waits for every answer.
+     * Returns {the most requests in flight read while 10 or more waited, the number of such readings}.
+     */
+    private int[] backlogWhileBacklogged(Fleet fleet, ProxyNode proxy) throws Exception {
+        List<CompletableFuture<ContentResponse>> all = new ArrayList<>();
+        long before = ProxyStatus.read(proxy.url()).reachedAdmission();
+        for (int i = 0; i < 40; i++) {
+            all.add(send(fleet, proxy, "/article?h=" + i, "heavy", "heavy", Map.of()));
+        }
+        awaitArrived(proxy, before + 40, 10);
+        // The first 4 took every slot as they came (not backlogged yet); a fifth answer means one of them was released,
+        // and from then on the backlogged user is held back.
+        long answered = System.currentTimeMillis() + 10_000;
+        while (count("heavy", 200) < 5) {
+            if (System.currentTimeMillis() > answered) {
+                throw new AssertionError("5 heavy requests not answered in 10 s: " + answers);
+            }
+            It.sleep(5);
+        }
+        int most = 0;
+        int readings = 0;
+        long deadline = System.currentTimeMillis() + 3_000;
+        while (System.currentTimeMillis() < deadline && (readings < 5 || most == 0)) {
+            ProxyStatus status = ProxyStatus.read(proxy.url());
+            if (status.queued("normal") < 10) {
+                break;
+            }
+            most = Math.max(most, status.backlog());
+            readings++;
+            It.sleep(20);
+        }
+        for (int u = 1; u <= 5; u++) {
+            all.add(send(fleet, proxy, "/article?l=" + u, "light-" + u, "light", Map.of()));
+        }
+        awaitAll(all);
+        return new int[] {most, readings};
+    }
+
 }

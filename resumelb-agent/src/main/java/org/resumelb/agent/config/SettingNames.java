@@ -49,7 +49,7 @@ public final class SettingNames {
             "trustedProxies", "statusAllow", "workerAllow", "workerTrustStore", "workerTrustStorePassword",
             "workerTrustStorePasswordFile", "maxWorkers", "maxDeparted", "classBudget", "slowStart",
             "maxBacklog", "reservedBacklog", "maxQueuedPerUser", "userKey", "priority",
-            "zookeeper", "zookeeperPath", "zookeeperSessionTimeout", "lbUrl", "workerLoadReport"), JETTY);
+            "zookeeper", "zookeeperPath", "zookeeperSessionTimeout", "lbUrl", "workerLoadReport", "userReserve"), JETTY);
 
     /** Every name either side reads: what a shared source (system properties, environment) may hold. */
     public static final Set<String> ALL = union(FILTER, PROXY);

@@ -69,7 +69,12 @@ import org.resumelb.agent.load.DecayedBacklog;
  * below, and otherwise nobody does ({@link Pool.Acquired#full()}). This is the
  * only place the limit is applied, so no policy knows of it. (A class the
  * résumé policy placed on a worker at its limit stays taught to it, as it would
- * have been had the worker had room.)
+ * have been had the worker had room.) A caller may also ask that a request
+ * leave some slots of the whole pool free ({@code keepFree}, the admission
+ * queue's {@code userReserve} for a user at or above its fair share): then
+ * the pool refuses it ({@link Pool.Acquired#full()}) before the policy
+ * chooses, when the workers together may take no more than {@code keepFree}
+ * further requests of its priority class.
  */
 abstract class AbstractPool implements Pool {
 
@@ -186,10 +191,30 @@ abstract class AbstractPool implements Pool {
 
     @Override
     public final PoolWorker acquire(String requestClass, boolean top, Pool.Acquired acquired) {
+        return acquire(requestClass, top, 0, acquired);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@code keepFree > 0}, one allocation-free pass over the workers
+     * counts the slots free for the request.
+     */
+    @Override
+    public final PoolWorker acquire(String requestClass, boolean top, int keepFree, Pool.Acquired acquired) {
         Objects.requireNonNull(requestClass, "requestClass");
+        if (keepFree < 0) {
+            throw new IllegalArgumentException("keepFree must be >= 0, got " + keepFree);
+        }
         synchronized (lock) {
             if (size == 0) {
                 return null;
+            }
+            if (maxBacklog > 0 && keepFree > 0 && freeSlots(top ? maxBacklog : maxBacklog - reservedBacklog) <= keepFree) {
+                if (acquired != null) {
+                    acquired.full = true;
+                }
+                return null; // before choose(): a refused request teaches no class and moves nothing
             }
             overflowed = false;
             followed = false;
@@ -216,6 +241,24 @@ abstract class AbstractPool implements Pool {
             }
             take(worker);
             return worker;
+        }
+    }
+
+    /** Lock held. The requests the workers may still take below {@code limit} each (one allocation-free pass). */
+    private int freeSlots(int limit) {
+        int free = 0;
+        for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {
+            if (w.backlog < limit) {
+                free += limit - w.backlog;
+            }
+        }
+        return free;
+    }
+
+    @Override
+    public final int slots() {
+        synchronized (lock) {
+            return maxBacklog * size;
         }
     }
 

@@ -68,7 +68,8 @@ public interface Pool {
         /**
          * Whether the pool has workers but gave none because every one is at
          * its backlog limit for this request ({@code maxBacklog}, less
-         * {@code reservedBacklog} unless the request is of the top class); the
+         * {@code reservedBacklog} unless the request is of the top class), or
+         * because the request had to leave {@code keepFree} slots free; the
          * caller may wait for a release. Never with no limit set.
          */
         public boolean full() {
@@ -119,6 +120,32 @@ public interface Pool {
      */
     default PoolWorker acquire(String requestClass, boolean top, Acquired acquired) {
         return acquire(requestClass, acquired);
+    }
+
+    /**
+     * {@link #acquire(String, boolean, Acquired)} for a request that must leave
+     * at least {@code keepFree} slots of the whole pool free: with a backlog
+     * limit set, the result is null, with {@link Acquired#full()}, when the
+     * workers together may take no more than {@code keepFree} further requests
+     * of its priority class (for the admission queue's {@code userReserve}).
+     * {@code keepFree} 0 is {@link #acquire(String, boolean, Acquired)}; without
+     * a limit, {@code keepFree} changes nothing.
+     *
+     * @throws IllegalArgumentException if {@code keepFree} is negative
+     */
+    default PoolWorker acquire(String requestClass, boolean top, int keepFree, Acquired acquired) {
+        if (keepFree < 0) {
+            throw new IllegalArgumentException("keepFree must be >= 0, got " + keepFree);
+        }
+        return acquire(requestClass, top, acquired);
+    }
+
+    /**
+     * The requests in flight the pool's workers may have together under the
+     * backlog limit: workers × {@code maxBacklog}; 0 without a limit.
+     */
+    default int slots() {
+        return 0;
     }
 
     /**

@@ -118,6 +118,17 @@ public final class SwitchablePool implements Pool {
     }
 
     @Override
+    public PoolWorker acquire(String requestClass, boolean top, int keepFree, Acquired acquired) {
+        return current.acquire(requestClass, top, keepFree, acquired);
+    }
+
+    /** The current pool's slots (leases still out on a retiring pool are not counted against them). */
+    @Override
+    public int slots() {
+        return current.slots();
+    }
+
+    @Override
     public void release(PoolWorker worker) {
         // Always to the owner: a request that read the previous pool just before a switch may take its lease
         // from it even after it was dropped from the retiring list; the owner still counts it correctly.

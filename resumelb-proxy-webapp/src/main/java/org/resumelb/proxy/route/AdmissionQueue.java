@@ -42,6 +42,25 @@ import org.resumelb.proxy.operations.AdmissionFigures;
  * leaves ({@link WaitTicket#cancel}). Slots are offered to waiting requests
  * ({@link #pump}) whenever a lease ends ({@link #ended}) and a worker joins.
  *
+ * <p><b>User reserve</b> ({@code userReserve}, off unless set): the order
+ * alone cannot help a user who arrives while every slot is busy, so a user
+ * held back may not take the last {@code userReserve} free slots of the pool
+ * (the pool refuses it, see
+ * {@link org.resumelb.proxy.pool.Pool#acquire(String, boolean, int, org.resumelb.proxy.pool.Pool.Acquired)}),
+ * and a user who comes usually finds one free. A user is held back while it
+ * is backlogged (more of its requests wait than the one being admitted) and
+ * has its fair share of the slots or more in flight: the pool's slots
+ * ({@link Seats#slots}: workers × {@code maxBacklog}) over the users known
+ * (with requests in flight or waiting) plus one, the next to come. So a user
+ * with nothing in flight, or whose requests do not pile up (a light user's
+ * second request), is never held back. The reserve holds even for a lone
+ * backlogged user, so up to {@code userReserve} slots of the pool stay idle
+ * while every waiting user is held back (a lone user above half the slots);
+ * the rest goes to whoever waits, and a user below its share again takes
+ * any free slot, so nobody starves. A held-back user does not keep one
+ * behind it in the order, or of a lower class, from a free slot. A retry
+ * (the request was admitted once) is not held back.
+ *
  * <p>A user's requests in flight are counted from its lease's start to its
  * end (a retry's lease counts as the request's); a user is remembered only
  * while it has requests in flight or waiting, so memory is bounded by the
@@ -57,7 +76,11 @@ import org.resumelb.proxy.operations.AdmissionFigures;
  * guests' callbacks ({@link Guest#admit}, {@link Guest#turnAway}) run after the
  * monitor is released, on the thread that settled them (the one that ended a
  * lease, the timer, a résumé's thread on a join), and must be quick. Nothing
- * under the monitor blocks. Ordering is a {@link TreeSet} per class: admission
+ * under the monitor blocks. Admitting a request passes over the waiting users
+ * held back before it (O(those) more). The user reserve is decided under that monitor
+ * (from the users it guards and the pool's slots, read under it) and applied
+ * by the pool under its own lock in the same call, so no request can take a
+ * reserved slot between the decision and the taking. Ordering is a {@link TreeSet} per class: admission
  * and a change of a waiting user's requests in flight are O(log users).
  */
 public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
@@ -91,13 +114,19 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
     }
 
     /**
-     * Leases a worker for a request when the pool has room for it (the pool's
-     * choice), or returns null. Called under the queue's monitor: it must not
-     * block nor call back into the queue.
+     * The pool as the queue sees it. Called under the queue's monitor: its
+     * methods must not block nor call back into the queue.
      */
-    @FunctionalInterface
     public interface Seats {
-        Lease take(Ask ask, int retries);
+        /**
+         * Leases a worker for a request when the pool has room for it (the
+         * pool's choice) and would still have {@code keepFree} slots free for
+         * requests of its class, or returns null.
+         */
+        Lease take(Ask ask, int retries, int keepFree);
+
+        /** The requests in flight the pool may have in all (workers × {@code maxBacklog}); 0 without a limit. */
+        int slots();
     }
 
     /**
@@ -106,13 +135,19 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
      * @param maxQueued requests waiting at most, all users together
      * @param maxQueuedPerUser requests of one user waiting at most; 0: no bound of its own (no {@code userKey})
      * @param timeout longest wait; zero: a request that cannot be admitted at once is refused
+     * @param userReserve slots of the pool a user at or above its fair share may not take (see the class comment); 0: none
      */
-    public record Limits(int maxQueued, int maxQueuedPerUser, Duration timeout) {
+    public record Limits(int maxQueued, int maxQueuedPerUser, Duration timeout, int userReserve) {
         public Limits {
-            if (maxQueued < 0 || maxQueuedPerUser < 0 || timeout.isNegative()) {
+            if (maxQueued < 0 || maxQueuedPerUser < 0 || timeout.isNegative() || userReserve < 0) {
                 throw new IllegalArgumentException("invalid admission limits: maxQueued=" + maxQueued + ", maxQueuedPerUser="
-                        + maxQueuedPerUser + ", timeout=" + timeout);
+                        + maxQueuedPerUser + ", timeout=" + timeout + ", userReserve=" + userReserve);
             }
+        }
+
+        /** Limits without a user reserve. */
+        public Limits(int maxQueued, int maxQueuedPerUser, Duration timeout) {
+            this(maxQueued, maxQueuedPerUser, timeout, 0);
         }
     }
 
@@ -192,7 +227,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
                     return null;
                 }
             }
-            Lease lease = seats.take(ask, 0);
+            Lease lease = seats.take(ask, 0, keepFree(users.get(ask.user()), false));
             if (lease != null) {
                 started(ask.user());
                 counted(ask.priority(), Outcome.ADMITTED);
@@ -209,7 +244,7 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
      */
     Lease retry(Ask ask, int retries) {
         synchronized (lock) {
-            Lease lease = seats.take(ask, retries);
+            Lease lease = seats.take(ask, retries, 0);
             if (lease != null) {
                 started(ask.user());
                 publish();
@@ -277,21 +312,32 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
         }
         List<Admitted> admitted = null;
         synchronized (lock) {
+            pumping:
             while (true) {
-                Lane lane = null;
-                for (int c = CLASSES.length - 1; c >= 0 && lane == null; c--) {
-                    if (!ready[c].isEmpty()) {
-                        lane = ready[c].first();
+                Ticket t = null;
+                Lease lease = null;
+                for (int c = CLASSES.length - 1; c >= 0 && lease == null; c--) {
+                    boolean heldBackRefused = false;
+                    for (Lane lane : ready[c]) { // in the order; left at once when the set is to change
+                        int keepFree = keepFree(lane.user, true);
+                        if (keepFree > 0 && heldBackRefused) {
+                            continue; // the pool refused a user held back in this class already: it would refuse this one
+                        }
+                        t = lane.tickets.peekFirst();
+                        lease = seats.take(t.ask, 0, keepFree);
+                        if (lease != null) {
+                            break;
+                        }
+                        if (keepFree == 0) {
+                            // No room for this class at all; a lower class would find none either
+                            // (a higher class may use at least the slots a lower one may).
+                            break pumping;
+                        }
+                        // Held back by the user reserve: a user behind it in the order that is not may take the slot.
+                        heldBackRefused = true;
                     }
                 }
-                if (lane == null) {
-                    break;
-                }
-                Ticket t = lane.tickets.peekFirst();
-                Lease lease = seats.take(t.ask, 0);
                 if (lease == null) {
-                    // The next request in the order finds no room; a lower class would find none either
-                    // (a higher class may use at least the slots a lower one may).
                     break;
                 }
                 t.claim(); // unsettled: every settlement happens under the lock, and settled tickets leave at once
@@ -393,6 +439,24 @@ public final class AdmissionQueue implements AdmissionFigures, AutoCloseable {
 
     private void counted(Priority priority, Outcome outcome) {
         counts.incrementAndGet(priority.ordinal() * OUTCOME_LABELS.size() + outcome.ordinal());
+    }
+
+    /**
+     * Lock held. The slots of the pool a request of {@code u} (null: a user
+     * with nothing in flight or waiting) must leave free: {@code userReserve}
+     * when the user is held back, else 0. A user is held back when it has
+     * other requests waiting besides this one ({@code queued}: this one is
+     * among {@code u.waiting}) and its fair share or more in flight; the fair
+     * share is the pool's slots over the users known (with requests in flight
+     * or waiting) plus one, the next to come.
+     */
+    private int keepFree(User u, boolean queued) {
+        int reserve = limits.userReserve();
+        if (reserve == 0 || u == null || u.inFlight == 0 || u.waiting - (queued ? 1 : 0) <= 0) {
+            return 0;
+        }
+        long slots = seats.slots();
+        return slots > 0 && (long) u.inFlight * (users.size() + 1) >= slots ? reserve : 0;
     }
 
     /** Lock held. The figures read without the lock. */

@@ -96,7 +96,17 @@ public final class Router {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.classCounts = Objects.requireNonNull(classCounts, "classCounts");
         this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
-        this.admission = admission == null ? null : new AdmissionQueue(admission, timer, this::seat);
+        this.admission = admission == null ? null : new AdmissionQueue(admission, timer, new AdmissionQueue.Seats() {
+            @Override
+            public Lease take(AdmissionQueue.Ask ask, int retries, int keepFree) {
+                return seat(ask, retries, keepFree);
+            }
+
+            @Override
+            public int slots() {
+                return pool.slots();
+            }
+        });
     }
 
     /**
@@ -160,10 +170,10 @@ public final class Router {
      * has room for the request (its choice of worker), else null. Called
      * under the queue's lock; calls nothing back.
      */
-    private Lease seat(AdmissionQueue.Ask ask, int retries) {
+    private Lease seat(AdmissionQueue.Ask ask, int retries, int keepFree) {
         long start = System.nanoTime();
         Pool.Acquired acquired = new Pool.Acquired().previousClass(ask.previousClass());
-        PoolWorker worker = pool.acquire(ask.requestClass(), ask.priority().top(), acquired);
+        PoolWorker worker = pool.acquire(ask.requestClass(), ask.priority().top(), keepFree, acquired);
         if (worker == null) {
             return null; // no room: not a routing decision (the queue asks again when a slot frees)
         }

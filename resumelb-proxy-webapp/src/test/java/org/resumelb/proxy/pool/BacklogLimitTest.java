@@ -125,4 +125,44 @@ class BacklogLimitTest {
         assertNotNull(pool.acquire("a"));
         assertNull(pool.acquire("a"), "still 2 - 1 reserved");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resume", "round-robin", "least-backlog", "consistent-hash"})
+    void aRequestAskedToKeepSlotsFreeIsRefusedWhenNoMoreThanThatManyAreLeft(String policy) {
+        SwitchablePool pool = pool(policy, 2, 3, 1); // 6 slots; 4 for a normal request, 6 for a top one
+        assertEquals(6, pool.slots());
+        List<PoolWorker> leases = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            leases.add(pool.acquire("hot", false, 2, new Pool.Acquired()));
+        }
+        assertFalse(leases.contains(null), "4 free for a normal request, then 3: more than 2");
+        Pool.Acquired acquired = new Pool.Acquired();
+        assertNull(pool.acquire("hot", false, 2, acquired), "2 free for a normal request: no more than keepFree");
+        assertTrue(acquired.full());
+        assertEquals(2, pool.backlog(), "a refused request counts nowhere");
+        PoolWorker top = pool.acquire("hot", true, 2, new Pool.Acquired());
+        assertNotNull(top, "a top request may take the reserved slots too: 4 free for it, more than 2");
+        leases.add(top);
+        assertNull(pool.acquire("hot", false, 1, new Pool.Acquired()), "1 free for a normal request now");
+        PoolWorker last = pool.acquire("hot", false, 0, new Pool.Acquired());
+        assertNotNull(last, "keepFree 0 is the plain limit");
+        leases.add(last);
+        assertNull(pool.acquire("hot", false, 0, new Pool.Acquired()), "each worker at maxBacklog - reservedBacklog");
+        assertThrows(IllegalArgumentException.class, () -> pool.acquire("hot", false, -1, new Pool.Acquired()));
+        leases.forEach(pool::release);
+        assertEquals(0, pool.backlog());
+        pool.remove("http://w2");
+        assertEquals(3, pool.slots(), "slots follow the membership");
+    }
+
+    @Test
+    void withoutALimitKeepFreeChangesNothingAndThereAreNoSlots() {
+        SwitchablePool pool = pool("least-backlog", 1, 0, 0);
+        assertEquals(0, pool.slots());
+        for (int i = 0; i < 10; i++) {
+            assertNotNull(pool.acquire("hot", false, 5, new Pool.Acquired()));
+        }
+        assertEquals(10, pool.backlog());
+    }
+
 }

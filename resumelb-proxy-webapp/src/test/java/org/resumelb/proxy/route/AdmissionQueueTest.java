@@ -64,9 +64,13 @@ class AdmissionQueueTest {
 
     /** A router admitting through a queue of these bounds; the pool's limit set; joins offer slots, as the load balancer wires it. */
     AdmissionQueue queue(int maxBacklog, int reserved, int maxQueued, int maxQueuedPerUser, Duration timeout) {
+        return queue(maxBacklog, reserved, new AdmissionQueue.Limits(maxQueued, maxQueuedPerUser, timeout));
+    }
+
+    AdmissionQueue queue(int maxBacklog, int reserved, AdmissionQueue.Limits limits) {
         pool.backlogLimit(maxBacklog, reserved);
         router = new Router(RequestClasses.parse("host"), pool, directory, metrics, new ClassCounts(100),
-                new RetryPolicy(Set.of("GET"), 2), new AdmissionQueue.Limits(maxQueued, maxQueuedPerUser, timeout), timer);
+                new RetryPolicy(Set.of("GET"), 2), limits, timer);
         queue = router.admission();
         directory.onJoin(queue::pump);
         return queue;
@@ -473,4 +477,190 @@ class AdmissionQueueTest {
         assertTrue(dequeued > 0 && refused.get() + timedOut > 0, "the storm reached both the queue and its bounds: " + dequeued
                 + " dequeued, " + timedOut + " timed out, " + refused.get() + " refused, " + cancelled + " cancelled");
     }
+
+    /** A queue with {@code userReserve} (and the usual bounds: 100 waiting, 100 per user, a minute). */
+    AdmissionQueue queueWithUserReserve(int maxBacklog, int userReserve) {
+        return queue(maxBacklog, 0, new AdmissionQueue.Limits(100, 100, Duration.ofMinutes(1), userReserve));
+    }
+
+    @Test
+    void aBackloggedUserAtItsFairShareLeavesTheUserReserveFreeForOthers() {
+        queueWithUserReserve(2, 1); // 2 workers x 2: 4 slots
+        join("http://w1");
+        join("http://w2");
+        for (int i = 1; i <= 8; i++) {
+            send("h" + i, "heavy");
+        }
+        assertEquals(List.of("now h1", "now h2", "now h3", "now h4"), events, "not backlogged yet: every slot");
+        end("h1"); // heavy alone: 3 in flight x (1 user + 1 to come) >= 4, and 4 waiting: held back
+        assertEquals(3, pool.backlog(), "a backlogged user at its share leaves userReserve = 1 of the 4 slots free");
+        send("a1", "a");
+        assertEquals("admit a1", events.get(events.size() - 1), "a user who comes takes the free slot at once");
+        send("b1", "b");
+        assertEquals(4, pool.backlog());
+        int mark = events.size();
+        end("h2"); // b (0 in flight) first
+        end("a1"); // heavy 2 in flight x (2 users + 1) >= 4: held back, the freed slot stays free
+        assertEquals(List.of("admit b1"), admittedAfter(mark));
+        assertEquals(3, pool.backlog());
+        send("c1", "c");
+        end("b1"); // heavy and c known: heavy still held back
+        assertEquals(List.of("admit b1", "admit c1"), admittedAfter(mark));
+        assertEquals(3, pool.backlog(), "h3, h4, c1");
+        end("c1"); // heavy alone: 2 free, more than the reserve: h5; then 1 free, held back again
+        assertEquals(List.of("admit b1", "admit c1", "admit h5"), admittedAfter(mark));
+        end("h3");
+        end("h4"); // h7 leaves h8 alone waiting: no longer backlogged, h8 takes the last slot
+        assertEquals(List.of("admit b1", "admit c1", "admit h5", "admit h6", "admit h7", "admit h8"), admittedAfter(mark),
+                "starvation-free: the heavy user gets every slot but the reserve, and the last one when its requests stop piling up");
+        assertEquals(4, pool.backlog());
+    }
+
+    @Test
+    void withoutAUserReserveTheHeavyUserTakesEverySlotAndALightOneWaitsForTheNextToFree() {
+        queueWithUserReserve(2, 0);
+        join("http://w1");
+        join("http://w2");
+        for (int i = 1; i <= 8; i++) {
+            send("h" + i, "heavy");
+        }
+        end("h1");
+        assertEquals(List.of("now h1", "now h2", "now h3", "now h4", "admit h5"), events, "every freed slot to the heavy user");
+        send("a1", "a");
+        assertEquals(5, events.size(), "a1 waits");
+        end("h2");
+        assertEquals("admit a1", events.get(events.size() - 1));
+    }
+
+    @Test
+    void aUserWhoseRequestsDoNotPileUpIsNeverHeldBack() {
+        queueWithUserReserve(4, 2); // 1 worker: 4 slots
+        join("http://w1");
+        send("a1", "a");
+        for (int i = 1; i <= 6; i++) {
+            send("h" + i, "heavy");
+        }
+        assertEquals(List.of("now a1", "now h1", "now h2", "now h3"), events);
+        int mark = events.size();
+        end("h1"); // heavy: 2 in flight x (2 users + 1) >= 4, 2 more waiting: held back; 1 free <= 2
+        assertEquals(List.of(), admittedAfter(mark));
+        send("a2", "a"); // a: 1 in flight and this one request: not held back, takes a reserved slot
+        assertEquals(List.of("admit a2"), admittedAfter(mark));
+        end("a1");
+        end("a2"); // a forgotten: heavy alone, 2 x 2 >= 4, held back: 2 free <= 2
+        assertEquals(List.of("admit a2"), admittedAfter(mark));
+        assertEquals(2, pool.backlog(), "userReserve = 2 slots idle while the lone user is held back");
+        end("h2"); // heavy: 1 x 2 < 4, below its share: h4; then 2 in flight, held back again
+        assertEquals(List.of("admit a2", "admit h4"), admittedAfter(mark));
+        end("h3"); // h5, then h6 is its last waiting request: not held back
+        assertEquals(List.of("admit a2", "admit h4", "admit h5", "admit h6"), admittedAfter(mark));
+    }
+
+    @Test
+    void aHeldBackUserKeepsNeitherTheNextInOrderNorALowerClassFromAFreeSlot() {
+        queueWithUserReserve(3, 1); // 1 worker: 3 slots
+        join("http://w1");
+        send("h1", "heavy", Priority.HIGH);
+        send("l1", "light", Priority.HIGH);
+        send("x1", "x", Priority.HIGH);
+        send("h2", "heavy", Priority.HIGH);
+        send("h3", "heavy", Priority.HIGH);
+        send("l2", "light", Priority.HIGH);
+        send("n1", "normal", Priority.NORMAL);
+        assertEquals(List.of("now h1", "now l1", "now x1"), events);
+        int mark = events.size();
+        end("x1"); // heavy and light 1 in flight each, heavy's turn first; heavy backlogged, 1 x (3 users + 1) >= 3: held back
+        assertEquals(List.of("admit l2"), admittedAfter(mark), "the next in the order, not held back, takes the slot");
+        end("l1"); // light 1 in flight, heavy held back (1 x 3 >= 3): the normal user below its share
+        assertEquals(List.of("admit l2", "admit n1"), admittedAfter(mark));
+        end("h1"); // heavy 0 in flight: h2; then 1 in flight, its last waiting request: h3 would need a slot, none free
+        assertEquals(List.of("admit l2", "admit n1", "admit h2"), admittedAfter(mark));
+        end("l2");
+        assertEquals(List.of("admit l2", "admit n1", "admit h2", "admit h3"), admittedAfter(mark));
+    }
+
+    @Test
+    void underContentionABackloggedLoneUserNeverTakesTheUserReserveAndEveryRequestEndsOnce() throws Exception {
+        queue(3, 0, new AdmissionQueue.Limits(20_000, 20_000, Duration.ofMinutes(1), 2)); // 2 workers x 3: 6 slots, 2 kept
+        int threads = 4;
+        int perThread = 2_000;
+        int backlog = 200;
+        ConcurrentLinkedQueue<Lease> toEnd = new ConcurrentLinkedQueue<>();
+        AtomicInteger admitted = new AtomicInteger();
+        AtomicInteger maxBacklog = new AtomicInteger();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AdmissionQueue.Guest guest = new AdmissionQueue.Guest() {
+            @Override
+            public void admit(Lease lease) {
+                admitted.incrementAndGet();
+                toEnd.add(lease);
+            }
+
+            @Override
+            public void turnAway() {
+                failures.add(new AssertionError("turned away"));
+            }
+        };
+        for (int i = 0; i < backlog; i++) { // no worker yet: all wait, so the user stays backlogged throughout
+            assertNull(queue.enter(router.ask(RouterTest.get("c" + i % 10), "only", Priority.NORMAL), guest).refusal());
+        }
+        join("http://w1");
+        join("http://w2");
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            long seed = 31 + t;
+            Thread thread = new Thread(() -> {
+                SplittableRandom random = new SplittableRandom(seed);
+                try {
+                    go.await();
+                    for (int i = 0; i < perThread; i++) {
+                        Lease l = toEnd.poll();
+                        if (l != null) {
+                            l.success(); // admits the next waiting request, on this thread
+                        }
+                        maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
+                        AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(10)), "only", Priority.NORMAL);
+                        Lease now = queue.now(ask);
+                        if (now != null) {
+                            failures.add(new AssertionError("admitted past waiting requests"));
+                            now.release();
+                        } else {
+                            assertNull(queue.enter(ask, guest).refusal());
+                        }
+                        maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            running.add(thread);
+            thread.start();
+        }
+        go.countDown();
+        for (Thread thread : running) {
+            thread.join(60_000);
+            assertFalse(thread.isAlive(), "bounded");
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(4, maxBacklog.get(), "backlogged alone, the user filled the 6 slots but the reserve of 2, never more");
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (admitted.get() < backlog + threads * perThread && System.currentTimeMillis() < deadline) {
+            Lease l = toEnd.poll();
+            if (l != null) {
+                l.success();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        Lease l;
+        while ((l = toEnd.poll()) != null) {
+            l.success();
+        }
+        assertEquals(backlog + threads * perThread, admitted.get(), "every request admitted once: the reserve starves nobody");
+        assertEquals(0, queue.waiting());
+        assertEquals(0, pool.backlog(), "no slot leaked");
+        assertEquals(0, queue.users());
+    }
+
 }
