@@ -77,13 +77,7 @@ class ZooKeeperLoadBalancerTest {
     }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+        org.resumelb.zookeeper.LoopbackZooKeeper.await(what, condition);
     }
 
     void writeSettings(String json) throws Exception {

@@ -44,4 +44,15 @@ public final class LoopbackZooKeeper {
         }
         return new TestingCluster(specs);
     }
+
+    /** Waits until {@code condition} holds, at most 30 s (ZooKeeper's events arrive on its own threads). */
+    public static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
 }

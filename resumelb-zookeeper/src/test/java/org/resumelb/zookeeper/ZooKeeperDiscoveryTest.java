@@ -58,13 +58,7 @@ class ZooKeeperDiscoveryTest {
     }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(20);
-        }
+        LoopbackZooKeeper.await(what, condition);
     }
 
     static Set<String> urls(AtomicReference<List<Member>> seen) {

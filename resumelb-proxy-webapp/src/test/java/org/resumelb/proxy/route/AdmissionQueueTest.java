@@ -385,67 +385,47 @@ class AdmissionQueueTest {
         ConcurrentLinkedQueue<Lease> toEnd = new ConcurrentLinkedQueue<>();
         List<AtomicInteger> ends = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger refused = new AtomicInteger();
-        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> running = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            long seed = 7 + t;
-            Thread thread = new Thread(() -> {
-                SplittableRandom random = new SplittableRandom(seed);
-                try {
-                    go.await();
-                    for (int i = 0; i < perThread; i++) {
-                        Priority p = random.nextInt(5) == 0 ? Priority.HIGH : Priority.NORMAL;
-                        AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(30)), "u" + random.nextInt(20), p);
-                        Lease now = queue.now(ask);
-                        if (now != null) {
-                            toEnd.add(now);
-                        } else {
-                            AtomicInteger mine = new AtomicInteger();
-                            ends.add(mine);
-                            AdmissionQueue.Entry entry = queue.enter(ask, new AdmissionQueue.Guest() {
-                                @Override
-                                public void admit(Lease lease) {
-                                    mine.incrementAndGet();
-                                    toEnd.add(lease);
-                                }
-
-                                @Override
-                                public void turnAway() {
-                                    mine.incrementAndGet();
-                                }
-                            });
-                            if (entry.refusal() != null) {
-                                mine.incrementAndGet();
-                                refused.incrementAndGet();
-                            } else if (random.nextInt(10) == 0 && entry.ticket().cancel()) {
-                                mine.incrementAndGet();
-                            }
+        together(threads, 7, random -> {
+            for (int i = 0; i < perThread; i++) {
+                Priority p = random.nextInt(5) == 0 ? Priority.HIGH : Priority.NORMAL;
+                AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(30)), "u" + random.nextInt(20), p);
+                Lease now = queue.now(ask);
+                if (now != null) {
+                    toEnd.add(now);
+                } else {
+                    AtomicInteger mine = new AtomicInteger();
+                    ends.add(mine);
+                    AdmissionQueue.Entry entry = queue.enter(ask, new AdmissionQueue.Guest() {
+                        @Override
+                        public void admit(Lease lease) {
+                            mine.incrementAndGet();
+                            toEnd.add(lease);
                         }
-                        for (int k = random.nextInt(2); k > 0; k--) { // fewer ends than requests: the queue fills up to its bounds
-                            Lease l = toEnd.poll();
-                            if (l != null) {
-                                switch (random.nextInt(4)) {
-                                    case 0 -> l.release();
-                                    case 1 -> l.failed(Failure.TIMEOUT, "t");
-                                    default -> l.success();
-                                }
-                            }
+
+                        @Override
+                        public void turnAway() {
+                            mine.incrementAndGet();
+                        }
+                    });
+                    if (entry.refusal() != null) {
+                        mine.incrementAndGet();
+                        refused.incrementAndGet();
+                    } else if (random.nextInt(10) == 0 && entry.ticket().cancel()) {
+                        mine.incrementAndGet();
+                    }
+                }
+                for (int k = random.nextInt(2); k > 0; k--) { // fewer ends than requests: the queue fills up to its bounds
+                    Lease l = toEnd.poll();
+                    if (l != null) {
+                        switch (random.nextInt(4)) {
+                            case 0 -> l.release();
+                            case 1 -> l.failed(Failure.TIMEOUT, "t");
+                            default -> l.success();
                         }
                     }
-                } catch (Throwable e) {
-                    failures.add(e);
                 }
-            });
-            running.add(thread);
-            thread.start();
-        }
-        go.countDown();
-        for (Thread thread : running) {
-            thread.join(60_000);
-            assertFalse(thread.isAlive(), "bounded");
-        }
-        assertEquals(List.of(), List.copyOf(failures));
+            }
+        });
         long deadline = System.currentTimeMillis() + 20_000;
         while ((queue.waiting() > 0 || !toEnd.isEmpty()) && System.currentTimeMillis() < deadline) {
             Lease l = toEnd.poll();
@@ -606,42 +586,24 @@ class AdmissionQueueTest {
         }
         join("http://w1");
         join("http://w2");
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> running = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            long seed = 31 + t;
-            Thread thread = new Thread(() -> {
-                SplittableRandom random = new SplittableRandom(seed);
-                try {
-                    go.await();
-                    for (int i = 0; i < perThread; i++) {
-                        Lease l = toEnd.poll();
-                        if (l != null) {
-                            l.success(); // admits the next waiting request, on this thread
-                        }
-                        maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
-                        AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(10)), "only", Priority.NORMAL);
-                        Lease now = queue.now(ask);
-                        if (now != null) {
-                            failures.add(new AssertionError("admitted past waiting requests"));
-                            now.release();
-                        } else {
-                            assertNull(queue.enter(ask, guest).refusal());
-                        }
-                        maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
+        together(threads, 31, random -> {
+            for (int i = 0; i < perThread; i++) {
+                Lease l = toEnd.poll();
+                if (l != null) {
+                    l.success(); // admits the next waiting request, on this thread
                 }
-            });
-            running.add(thread);
-            thread.start();
-        }
-        go.countDown();
-        for (Thread thread : running) {
-            thread.join(60_000);
-            assertFalse(thread.isAlive(), "bounded");
-        }
+                maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
+                AdmissionQueue.Ask ask = router.ask(RouterTest.get("c" + random.nextInt(10)), "only", Priority.NORMAL);
+                Lease now = queue.now(ask);
+                if (now != null) {
+                    failures.add(new AssertionError("admitted past waiting requests"));
+                    now.release();
+                } else {
+                    assertNull(queue.enter(ask, guest).refusal());
+                }
+                maxBacklog.accumulateAndGet(pool.backlog(), Math::max);
+            }
+        });
         assertEquals(List.of(), List.copyOf(failures));
         assertEquals(4, maxBacklog.get(), "backlogged alone, the user filled the 6 slots but the reserve of 2, never more");
         long deadline = System.currentTimeMillis() + 20_000;
@@ -663,4 +625,38 @@ class AdmissionQueueTest {
         assertEquals(0, queue.users());
     }
 
+
+    /** What each thread of {@link #together} runs, with its own random numbers. */
+    interface ThreadBody {
+        void run(SplittableRandom random) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} on {@code threads} threads started together (thread t seeded
+     * {@code seed + t}), waits for them, bounded, and fails on the first thing any of them threw.
+     */
+    static void together(int threads, long seed, ThreadBody body) throws InterruptedException {
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            SplittableRandom random = new SplittableRandom(seed + t);
+            Thread thread = new Thread(() -> {
+                try {
+                    go.await();
+                    body.run(random);
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            running.add(thread);
+            thread.start();
+        }
+        go.countDown();
+        for (Thread thread : running) {
+            thread.join(60_000);
+            assertFalse(thread.isAlive(), "bounded");
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+    }
 }
