@@ -7,7 +7,9 @@
 #
 # --warm-proxy S: first S seconds of load through the ResumeLB proxy to throwaway workers (a warm JVM, cold caches).
 # Fronts: nginx-rr, nginx-hash, nginx-leastconn, haproxy-hash, haproxy-leastconn, haproxy-rr,
-# resumelb-resume, resumelb-consistent-hash, resumelb-round-robin, resumelb-least-backlog.
+# resumelb-resume, resumelb-consistent-hash, resumelb-round-robin, resumelb-least-backlog;
+# resumelb-resume-3lb and resumelb-resume-3lb-noreport: three ResumeLB processes sharing the load, with and without
+# the workers' in-band load report (BENCHMARKS.md section 8).
 # Build first: mvn -B -q -DskipTests -pl benchmarks -am -Ppeers package
 # Results: benchmarks/target/peers/locality-<label>/{results.md,series.csv,logs/}.
 # Environment: PEERS_OUT, PEERS_TIMEOUT (s, default 7200), PEERS_JVM (the driver's), PEERS_WORKER_JVM, PEERS_PROXY_JVM.

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +25,31 @@ final class PeerFronts {
      * One front and its policy. {@code balance}: nginx's upstream directive,
      * HAProxy's backend lines, or ResumeLB's {@code policy}.
      */
-    record Front(String id, String label, Kind kind, String balance) {
+    record Front(String id, String label, Kind kind, String balance, int proxies, boolean loadReport) {
+        Front(String id, String label, Kind kind, String balance) {
+            this(id, label, kind, balance, 1, true);
+        }
     }
 
-    /** A started front. */
-    record Running(Front front, PeerProcesses.Child child, String url) {
+    /**
+     * A started front: its first process ({@code child}), all of its processes
+     * (several ResumeLB load balancers sharing the load), and its URL, or the
+     * comma-separated URLs of its load balancers (the load generator sends to
+     * them in turn, workers push to all).
+     */
+    record Running(Front front, PeerProcesses.Child child, String url, List<PeerProcesses.Child> children) {
+        Running(Front front, PeerProcesses.Child child, String url) {
+            this(front, child, url, List.of(child));
+        }
+
+        /** The CPU ticks of all its processes. */
+        long cpuTicks() {
+            long sum = 0;
+            for (PeerProcesses.Child c : children) {
+                sum += PeerProcesses.cpuTicks(c.pid());
+            }
+            return sum;
+        }
     }
 
     static final Map<String, Front> ALL = new LinkedHashMap<>();
@@ -45,6 +66,9 @@ final class PeerFronts {
         add(new Front("resumelb-consistent-hash", "ResumeLB `consistent-hash`", Kind.RESUMELB, "consistent-hash"));
         add(new Front("resumelb-round-robin", "ResumeLB `round-robin`", Kind.RESUMELB, "round-robin"));
         add(new Front("resumelb-least-backlog", "ResumeLB `least-backlog`", Kind.RESUMELB, "least-backlog"));
+        // Several ResumeLB load balancers in front of the same workers, each in its own JVM (issue 12).
+        add(new Front("resumelb-resume-3lb", "3 ResumeLB `resume`, load report", Kind.RESUMELB, "resume", 3, true));
+        add(new Front("resumelb-resume-3lb-noreport", "3 ResumeLB `resume`, no load report", Kind.RESUMELB, "resume", 3, false));
     }
 
     private static void add(Front f) {
@@ -62,26 +86,40 @@ final class PeerFronts {
     static final String SECRET = "peers-benchmark-secret-0123456789";
     private static final Pattern LIVE_STATE = Pattern.compile("\"state\"\\s*:\\s*\"(?:active|standby)\"");
 
-    /** Starts ResumeLB's proxy WAR in its own JVM with {@code policy}; workers join it by pushing. */
+    /**
+     * Starts ResumeLB's proxy WAR in its own JVM with {@code policy}, or {@code f.proxies()} of them (each its own
+     * JVM, with {@code workerLoadReport} as the front says); workers join them by pushing.
+     */
     static Running startResumeLb(Front f, Path war, String jvmOptions, Path dir) throws IOException, InterruptedException {
-        List<String> cmd = PeerProcesses.java(jvmOptions + " -Dresumelb.policy=" + f.balance(), PeerProxyMain.class.getName(), war.toString(), "0");
-        PeerProcesses.Child c = PeerProcesses.start(f.id(), cmd, Map.of("RESUMELB_SECRET", SECRET), dir.resolve("logs").resolve(f.id() + ".log"));
-        int port = PeerProcesses.awaitReady(c, Duration.ofSeconds(60));
-        return new Running(f, c, "http://127.0.0.1:" + port);
+        List<PeerProcesses.Child> children = new ArrayList<>();
+        List<String> urls = new ArrayList<>();
+        for (int i = 1; i <= f.proxies(); i++) {
+            String name = f.proxies() == 1 ? f.id() : f.id() + "-" + i;
+            List<String> cmd = PeerProcesses.java(jvmOptions + " -Dresumelb.policy=" + f.balance() + " -Dresumelb.workerLoadReport=" + f.loadReport(),
+                    PeerProxyMain.class.getName(), war.toString(), "0");
+            PeerProcesses.Child c = PeerProcesses.start(name, cmd, Map.of("RESUMELB_SECRET", SECRET), dir.resolve("logs").resolve(name + ".log"));
+            children.add(c);
+            urls.add("http://127.0.0.1:" + PeerProcesses.awaitReady(c, Duration.ofSeconds(60)));
+        }
+        return new Running(f, children.get(0), String.join(",", urls), List.copyOf(children));
     }
 
     /** Waits until the load balancer lists {@code workers} live workers. */
     static void awaitWorkers(Running lb, int workers, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        int known = 0;
-        while (System.nanoTime() < deadline) {
-            known = (int) LIVE_STATE.matcher(PeerProcesses.get(lb.url() + "/_resumelb/status?classes=0")).results().count();
-            if (workers == 0 ? known == 0 : known >= workers) {
-                return;
+        for (String url : lb.url().split(",")) { // every load balancer of the front
+            int known = 0;
+            while (true) {
+                known = (int) LIVE_STATE.matcher(PeerProcesses.get(url + "/_resumelb/status?classes=0")).results().count();
+                if (workers == 0 ? known == 0 : known >= workers) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + known + " of " + workers + " workers joined " + lb.front().id() + " at " + url);
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
         }
-        throw new IllegalStateException("only " + known + " of " + workers + " workers joined " + lb.front().id());
     }
 
     /** Starts nginx or HAProxy in front of {@code workerPorts}, with its config from the template. */

@@ -257,13 +257,13 @@ public final class PeerLocality {
             LoadGenerator load = new LoadGenerator(client, front.url(), zipf, clients, hot);
             List<Window> windows = new ArrayList<>();
             Counters before = counters(workerUrls);
-            long cpuBefore = PeerProcesses.cpuTicks(front.child().pid());
+            long cpuBefore = front.cpuTicks();
             long start = System.nanoTime();
             int count = (int) Math.round(seconds / window);
             for (int i = 0; i < count; i++) {
                 double from = (System.nanoTime() - start) / 1e9;
                 LoadGenerator.Run run = load.run(Duration.ofMillis(Math.round(window * 1000)), Long.MAX_VALUE, 1000L * round + i);
-                long cpu = PeerProcesses.cpuTicks(front.child().pid());
+                long cpu = front.cpuTicks();
                 Counters now = counters(workerUrls);
                 double to = (System.nanoTime() - start) / 1e9;
                 Window w = new Window(from, to, run, now.minus(before), cpu - cpuBefore);
@@ -276,8 +276,10 @@ public final class PeerLocality {
                             f.id(), i, headerTouched, w.workers().hits() + w.workers().misses());
                 }
             }
-            if (!front.child().process().isAlive()) {
-                throw new IllegalStateException(f.id() + " died during the run; its log: " + front.child().log());
+            for (PeerProcesses.Child c : front.children()) {
+                if (!c.process().isAlive()) {
+                    throw new IllegalStateException(f.id() + " died during the run; its log: " + c.log());
+                }
             }
             return new Measured(f, round, windows, measure, n, loadAverage());
         } finally {
@@ -288,7 +290,7 @@ public final class PeerLocality {
                 PeerProcesses.stop(w);
             }
             if (lb != null) {
-                PeerProcesses.stop(lb.child());
+                lb.children().forEach(PeerProcesses::stop);
             }
         }
     }
@@ -328,12 +330,12 @@ public final class PeerLocality {
                 PeerProcesses.awaitReady(w, Duration.ofSeconds(60));
             }
             PeerFronts.awaitWorkers(lb, n, Duration.ofSeconds(30));
-            long cpu = PeerProcesses.cpuTicks(lb.child().pid());
+            long cpu = lb.cpuTicks();
             LoadGenerator.Run run = new LoadGenerator(client, lb.url(), zipf, clients, hot)
                     .run(Duration.ofMillis(Math.round(seconds * 1000)), Long.MAX_VALUE, 999_999L);
             System.out.printf(Locale.ROOT, "  %s: proxy warmed with %d requests in %.0f s (%.0f req/s, %d errors), %.1f s of its CPU%n",
                     f.id(), run.requests(), seconds, run.requests() / seconds, run.errors(),
-                    PeerProcesses.ticksToMicros(PeerProcesses.cpuTicks(lb.child().pid()) - cpu) / 1e6);
+                    PeerProcesses.ticksToMicros(lb.cpuTicks() - cpu) / 1e6);
         } finally {
             for (PeerProcesses.Child w : throwaway) {
                 PeerProcesses.stop(w);
