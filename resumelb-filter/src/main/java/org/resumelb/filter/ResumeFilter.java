@@ -163,9 +163,10 @@ public class ResumeFilter implements Filter {
             trace.record('I', trno, request.getContentLengthLong());
             trace.record('C', trno, null);
         }
-        String report = load.enter(); // counted out in complete(), whatever happens below
+        // Counted out in complete(), whatever happens below; the report only for a load balancer's request.
+        String report = load.enter(request.getHeader(Protocol.CLASS_HEADER) != null);
         try {
-            if (request.getHeader(Protocol.CLASS_HEADER) != null) {
+            if (report != null) {
                 response.setHeader(Protocol.LOAD_HEADER, report); // before the application may commit the response
             }
             chain.doFilter(request, response);

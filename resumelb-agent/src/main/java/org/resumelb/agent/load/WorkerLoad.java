@@ -7,8 +7,8 @@ package org.resumelb.agent.load;
  * departures), reported to the load balancers in
  * {@link org.resumelb.agent.protocol.Protocol#LOAD_HEADER}.
  *
- * <p>{@link #enter} counts a request that starts and returns the report to add
- * to its response at once, before the application can commit it: the requests
+ * <p>{@link #enter} counts a request that starts and, when asked, returns the report to add
+ * to its response at once (built only for a response that carries one), before the application can commit it: the requests
  * in flight when this one arrived, itself included, and the mean after that
  * arrival. {@link #exit} counts it done. The number is thus as of the request's
  * arrival; the load balancer reads it when the response arrives (see
@@ -39,8 +39,8 @@ public final class WorkerLoad {
         this.decay = DecayedBacklog.decay(history);
     }
 
-    /** A request starts: its report ({@link LoadReport#format(int, double)}), counting it. */
-    public String enter() {
+    /** A request starts, counted; its report ({@link LoadReport#format(int, double)}) when {@code report}, else null. */
+    public String enter(boolean report) {
         int n;
         double m;
         synchronized (lock) {
@@ -48,7 +48,7 @@ public final class WorkerLoad {
             mean.record(n, decay);
             m = mean.mean();
         }
-        return LoadReport.format(n, m);
+        return report ? LoadReport.format(n, m) : null;
     }
 
     /** A request that {@link #enter} counted has ended. */

@@ -53,7 +53,7 @@ public final class ProxyMetrics {
     private final Counter retries;
     private final Counter noWorker;
     private final Counter classOverflow;
-    private final Counter followedPrevious;
+    private final Counter previousClassifierPlacements;
     private final Counter malformedLoadReports;
     private final CounterDataPoint stickyHits;
     private final CounterDataPoint stickyMoved;
@@ -85,7 +85,7 @@ public final class ProxyMetrics {
                 .help("Requests of a class in no résumé routed by backlog, teaching nobody, because the worker that would"
                         + " have learnt it had spent its classBudget")
                 .register(registry);
-        followedPrevious = Counter.builder().name("resumelb_previous_classifier_placements")
+        previousClassifierPlacements = Counter.builder().name("resumelb_previous_classifier_placements")
                 .help("Classes in no résumé placed on the worker skilled at the request's class under previousClassifier,"
                         + " where its data is")
                 .register(registry);
@@ -266,11 +266,11 @@ public final class ProxyMetrics {
 
     /** A class in no résumé was placed by the previous classifier's skills. */
     public void placedByPreviousClassifier() {
-        followedPrevious.inc();
+        previousClassifierPlacements.inc();
     }
 
     public long previousClassifierPlacements() {
-        return (long) followedPrevious.get();
+        return (long) previousClassifierPlacements.get();
     }
 
     /** A worker's X-ResumeLB-Load header was malformed. */

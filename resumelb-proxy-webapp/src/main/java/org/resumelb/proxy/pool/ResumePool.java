@@ -353,8 +353,8 @@ public final class ResumePool extends AbstractPool {
         if (turn(set.classHash, w.urlHash) * slowStartNanos > age) {
             return false;
         }
-        double target = w.relativeWeight / size * Math.min(1.0, (double) age / slowStartNanos);
-        return heirShare(w) + share(set) <= target;
+        double room = w.relativeWeight / size * Math.min(1.0, (double) age / slowStartNanos) - share(set);
+        return room >= 0 && heirShare(w) <= room; // the sum over its classes only when this one could fit at all
     }
 
     /** Lock held. The class's share of the pool's requests since it appeared ({@link #SHARE_SPAN}). */
