@@ -3,7 +3,7 @@
 # in front of the same newsroom worker processes, each from cold caches.
 #
 #   benchmarks/peers/locality.sh [--fronts a,b,...] [--seconds 60] [--measure 30] [--window 5]
-#                                [--hot 0.3] [--cores 1 --cpu-us 4000] [--rounds 1] [--workers 4] ...
+#                                [--hot 0.3 [--hot-via first]] [--cores 1 --cpu-us 4000] [--rounds 1] [--workers 4] ...
 #
 # --warm-proxy S: first S seconds of load through the ResumeLB proxy to throwaway workers (a warm JVM, cold caches).
 # Fronts: nginx-rr, nginx-hash, nginx-leastconn, haproxy-hash, haproxy-leastconn, haproxy-rr,

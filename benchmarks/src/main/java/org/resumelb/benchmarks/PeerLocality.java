@@ -28,6 +28,9 @@ import org.resumelb.samples.demo.Zipf;
  * <p>Flags (defaults): {@code --fronts nginx-rr,nginx-hash,nginx-leastconn,haproxy-hash,haproxy-leastconn,resumelb-resume,resumelb-consistent-hash
  * --workers 4 --seconds 60 --measure 30 --window 5 --rounds 1 --clients 32 --sites 400 --objects-per-site 500
  * --objects-per-request 10 --cache 10000 --miss-us 10000 --zipf 1.0 --hot 0 --cores 0 --cpu-us 4000 --warm-proxy 0 --label NAME}.
+ * With several {@code --rounds}, each round starts one front later than the one before. {@code --hot-via first}:
+ * with several load balancers (the {@code -3lb} fronts), the hot site's requests all go to the first one, the rest
+ * in turn to all three (default {@code all}: every request in turn).
  * {@code --cores C} bounds each worker to C "cores" held {@code --cpu-us} per request. {@code --warm-proxy S}
  * first runs S seconds of the load through ResumeLB's proxy to throwaway workers (its JVM's JIT warms, the
  * measured workers' caches do not), to tell placement from a cold JVM.
@@ -151,6 +154,11 @@ public final class PeerLocality {
         long missMicros = Long.parseLong(flags.getOrDefault("miss-us", "10000"));
         double zipf = Double.parseDouble(flags.getOrDefault("zipf", "1.0"));
         double hot = Double.parseDouble(flags.getOrDefault("hot", "0"));
+        String hotVia = flags.getOrDefault("hot-via", "all");
+        if (!hotVia.equals("all") && !hotVia.equals("first")) {
+            throw new IllegalArgumentException("--hot-via is 'all' (the hot site's requests take turns over the load balancers, as all others)"
+                    + " or 'first' (they all go to the first of several load balancers), got '" + hotVia + "'");
+        }
         int cores = Integer.parseInt(flags.getOrDefault("cores", "0"));
         long cpuMicros = cores > 0 ? Long.parseLong(flags.getOrDefault("cpu-us", "4000")) : 0;
         if (measure > seconds || window <= 0 || seconds < window || workers < 1 || rounds < 1) {
@@ -158,7 +166,7 @@ public final class PeerLocality {
         }
         double warmProxy = Double.parseDouble(flags.getOrDefault("warm-proxy", "0"));
         String label = flags.getOrDefault("label",
-                (hot > 0 ? String.format(Locale.ROOT, "hot%.0f", hot * 100) : "plain") + (cores > 0 ? "-cores" + cores + "x" + cpuMicros + "us" : "")
+                (hot > 0 ? String.format(Locale.ROOT, "hot%.0f", hot * 100) + (hotVia.equals("first") ? "-via-first" : "") : "plain") + (cores > 0 ? "-cores" + cores + "x" + cpuMicros + "us" : "")
                         + (warmProxy > 0 ? String.format(Locale.ROOT, "-warmproxy%.0f", warmProxy) : ""));
         Path wars = BenchSetup.wars();
         Path out = BenchSetup.out("benchmarks/target/peers");
@@ -190,7 +198,7 @@ public final class PeerLocality {
                         + " Static-optimal hit rate of these caches (the %d most requested objects cached once, no placement can do better): %.1f%%.%n%s",
                 java.time.LocalDateTime.now().withNano(0), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 PeerFronts.version("nginx", "-v"), PeerFronts.version("haproxy", "-v"),
-                workers, workerJvm, sites, objectsPerSite, zipf, hot > 0 ? String.format(Locale.ROOT, ", one hot site taking %.0f%% of requests", hot * 100) : "",
+                workers, workerJvm, sites, objectsPerSite, zipf, hot > 0 ? String.format(Locale.ROOT, ", one hot site taking %.0f%% of requests%s", hot * 100, hotVia.equals("first") ? " (through the first load balancer only, where there are several)" : "") : "",
                 objectsPerRequest, cache, missMicros / 1000.0,
                 cores > 0 ? String.format(Locale.ROOT, ", capacity bounded: %d core(s) held %.1f ms per request", cores, cpuMicros / 1000.0) : "",
                 clients, seconds, window, measure, workers * cache, 100 * optimum,
@@ -202,9 +210,13 @@ public final class PeerLocality {
         List<Measured> all = new ArrayList<>();
         try {
             for (int round = 1; round <= rounds; round++) {
-                for (PeerFronts.Front f : fronts) {
+                // Each round starts one front later, so that no front is always first (or last) on a machine
+                // whose state drifts over a run.
+                List<PeerFronts.Front> order = new ArrayList<>(fronts);
+                java.util.Collections.rotate(order, -(round - 1));
+                for (PeerFronts.Front f : order) {
                     Measured m = measure(f, round, client, war, proxyWar, templates, dir, workers, workerProps, workerJvm, proxyJvm,
-                            new Zipf(sites, zipf), clients, hot, seconds, measure, window, warmProxy);
+                            new Zipf(sites, zipf), clients, hot, hotVia.equals("first"), seconds, measure, window, warmProxy);
                     all.add(m);
                     System.out.printf(Locale.ROOT, "[round %d] %-26s %6.0f req/s, p50 %.1f ms, p99 %.1f ms, hit %.1f%%, %.2f loads/req, max share %.2f,"
                                     + " front CPU %.0f us/req, first 30 s %.0f req/s, within 5%% at %.0f s, %d errors, load average %s%n",
@@ -227,7 +239,7 @@ public final class PeerLocality {
 
     static Measured measure(PeerFronts.Front f, int round, HttpClient client, Path war, Path proxyWar, Path templates, Path dir, int n,
                             List<String> workerProps, String workerJvm, String proxyJvm, Zipf zipf, int clients, double hot,
-                            double seconds, double measure, double window, double warmProxy) throws Exception {
+                            boolean hotThroughFirst, double seconds, double measure, double window, double warmProxy) throws Exception {
         PeerFronts.Running lb = null;
         List<PeerProcesses.Child> workers = new ArrayList<>();
         PeerFronts.Running front = null;
@@ -255,6 +267,9 @@ public final class PeerLocality {
             // Let the JVMs' start-up compilation settle, so that every front starts from the same idle machine.
             Thread.sleep(2_000);
             LoadGenerator load = new LoadGenerator(client, front.url(), zipf, clients, hot);
+            if (hotThroughFirst) {
+                load = load.withHotThroughFirst();
+            }
             List<Window> windows = new ArrayList<>();
             Counters before = counters(workerUrls);
             long cpuBefore = front.cpuTicks();

@@ -72,7 +72,7 @@ class ReportedLoadTest {
             pool.release(first);
         }
         // A has 1 of ours in flight and reports 5: others' load on A is 4, A counts 5.
-        pool.reported(a, 5, 4.0);
+        pool.reported(a, 5, 4.0, 1);
         assertEquals(4, a.othersLoad());
         assertEquals(5, a.effectiveBacklog());
         PoolSnapshot.WorkerStatus status = pool.snapshot().worker("http://a");
@@ -106,11 +106,33 @@ class ReportedLoadTest {
         PoolWorker a = pool.acquire("x");
         pool.acquire("x");
         pool.acquire("x");
-        pool.reported(a, 2, 0.5); // the worker saw 2 of our 3 so far
+        pool.reported(a, 2, 0.5, 3); // the worker saw 2 of our 3 so far
         assertEquals(0, a.othersLoad());
         assertEquals(3, a.effectiveBacklog());
-        pool.reported(a, 7, 0.5);
+        pool.reported(a, 7, 0.5, 3);
         assertEquals(4, a.othersLoad(), "a later report replaces the earlier one");
+    }
+
+    @Test
+    void ourRequestsThatEndedWhileTheReportedOneRanAreNotOthersLoad() {
+        LeastBacklogPool pool = stepped(new LeastBacklogPool());
+        pool.update("http://a", "1", Map.of());
+        List<PoolWorker> ours = new ArrayList<>();
+        Pool.Acquired acquired = new Pool.Acquired();
+        for (int i = 0; i < 5; i++) {
+            ours.add(pool.acquire("x", acquired));
+        }
+        PoolWorker a = ours.get(4);
+        assertEquals(5, acquired.backlog(), "the fifth request was sent with five of ours in flight, itself included");
+        // It entered the worker behind our four and two of another load balancer's, so the worker reported 7;
+        // our four ended before its response came back.
+        for (int i = 0; i < 4; i++) {
+            pool.release(ours.get(i));
+        }
+        pool.reported(a, 7, 3.0, acquired.backlog());
+        assertEquals(2, a.othersLoad(), "only the other load balancer's two, not our four that have ended since");
+        assertEquals(3, a.effectiveBacklog());
+        pool.release(a);
     }
 
     @Test
@@ -118,7 +140,7 @@ class ReportedLoadTest {
         LeastBacklogPool pool = stepped(new LeastBacklogPool());
         pool.update("http://a", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        pool.reported(a, 8, 6.0);
+        pool.reported(a, 9, 6.0, 1);
         assertEquals(8, pool.snapshot().worker("http://a").others());
         now += 499 * MS;
         assertEquals(8, pool.snapshot().worker("http://a").others());
@@ -132,7 +154,7 @@ class ReportedLoadTest {
             assertEquals(0, pool.othersTotal);
             assertEquals(0.0, pool.othersMeanTotal, 6.0 / 16 + 1e-9);
         }
-        assertEquals(8, pool.snapshot().worker("http://a").reported(), "the last report stays on show");
+        assertEquals(9, pool.snapshot().worker("http://a").reported(), "the last report stays on show");
     }
 
     @Test
@@ -141,12 +163,12 @@ class ReportedLoadTest {
         pool.update("http://a", "1", Map.of());
         pool.update("http://b", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        pool.reported(a, 6, 5.0);
+        pool.reported(a, 7, 5.0, 1);
         synchronized (pool.lock) {
             assertEquals(6, pool.poolBacklog());
         }
         pool.remove("http://a");
-        pool.reported(a, 9, 9.0);
+        pool.reported(a, 9, 9.0, 1);
         synchronized (pool.lock) {
             assertEquals(0, pool.poolBacklog());
             assertEquals(0, pool.othersTotal);
@@ -159,7 +181,7 @@ class ReportedLoadTest {
         pool.backlogLimit(2, 0);
         pool.update("http://a", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        pool.reported(a, 50, 50.0);
+        pool.reported(a, 51, 50.0, 1);
         Pool.Acquired acquired = new Pool.Acquired();
         assertSame(a, pool.acquire("x", acquired));
         assertSame(a, pool.acquire("x", acquired));
@@ -182,7 +204,7 @@ class ReportedLoadTest {
         with.update("http://a", "1", Map.of("c", 10.0));
         with.update("http://b", "1", Map.of("c", 1.0));
         PoolWorker a = worker(with, "http://a");
-        with.reported(a, 10, 9.0);
+        with.reported(a, 11, 9.0, 1);
         PoolWorker chosen = with.acquire("c");
         assertEquals("http://b", chosen.url());
         with.release(chosen);
@@ -198,8 +220,9 @@ class ReportedLoadTest {
         LeastBacklogPool pool = new LeastBacklogPool();
         pool.update("http://a", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, -1, 0));
-        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, 1, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, -1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, 1, Double.NaN, 1));
+        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, 1, 0, 0));
         assertEquals(-1, pool.snapshot().worker("http://a").reported());
     }
 
@@ -208,7 +231,7 @@ class ReportedLoadTest {
         SwitchablePool pool = new SwitchablePool("least-backlog", PoolSettings.DEFAULTS, 0, java.time.Duration.ZERO);
         pool.update("http://a", "1", Map.of());
         PoolWorker a = pool.acquire("x");
-        pool.reported(a, 4, 2.0);
+        pool.reported(a, 4, 2.0, 1);
         assertEquals(3, pool.snapshot().worker("http://a").others());
         pool.release(a);
     }
@@ -233,9 +256,10 @@ class ReportedLoadTest {
                 Contention.Leases leases = new Contention.Leases(pool, acquired, released);
                 try {
                     for (int i = 0; i < 20_000; i++) {
-                        PoolWorker w = pool.acquire("c" + random.nextInt(12));
+                        Pool.Acquired sent = new Pool.Acquired();
+                        PoolWorker w = pool.acquire("c" + random.nextInt(12), sent);
                         if (random.nextInt(4) == 0) {
-                            pool.reported(w, random.nextInt(0, 40), random.nextDouble(0, 30));
+                            pool.reported(w, random.nextInt(0, 40), random.nextDouble(0, 30), sent.backlog());
                         }
                         leases.hold(w, random, 6);
                     }
@@ -307,7 +331,7 @@ class ReportedLoadTest {
     private static void cycle(Pool pool, String[] classes, int calls) {
         for (int i = 0; i < calls; i++) {
             PoolWorker w = pool.acquire(classes[i % classes.length]);
-            pool.reported(w, 1 + i % 7, (i % 5) * 0.5);
+            pool.reported(w, 1 + i % 7, (i % 5) * 0.5, 1);
             pool.release(w);
         }
     }

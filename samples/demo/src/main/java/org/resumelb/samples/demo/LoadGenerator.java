@@ -320,6 +320,8 @@ public final class LoadGenerator {
     private final double hotShare;
     private final String extraHeader;
     private final IntFunction<String> extraValue;
+    /** Whether the hot site's requests all go to the first target (the others' still take turns over all). */
+    private final boolean hotThroughFirst;
 
     public LoadGenerator(HttpClient client, String target, Zipf sites, int concurrency) {
         this(client, target, sites, concurrency, 0);
@@ -331,11 +333,11 @@ public final class LoadGenerator {
      *     (rank 0); the others follow the Zipf distribution
      */
     public LoadGenerator(HttpClient client, String target, Zipf sites, int concurrency, double hotShare) {
-        this(client, target, sites, concurrency, hotShare, null, null);
+        this(client, target, sites, concurrency, hotShare, null, null, false);
     }
 
     private LoadGenerator(HttpClient client, String target, Zipf sites, int concurrency, double hotShare,
-                          String extraHeader, IntFunction<String> extraValue) {
+                          String extraHeader, IntFunction<String> extraValue, boolean hotThroughFirst) {
         if (!(hotShare >= 0 && hotShare < 1)) {
             throw new IllegalArgumentException("hotShare must be in [0, 1), got " + hotShare);
         }
@@ -347,6 +349,7 @@ public final class LoadGenerator {
         this.hotShare = hotShare;
         this.extraHeader = extraHeader;
         this.extraValue = extraValue;
+        this.hotThroughFirst = hotThroughFirst;
     }
 
     /**
@@ -355,7 +358,16 @@ public final class LoadGenerator {
      * for the site, for a classifier that reads it).
      */
     public LoadGenerator withHeader(String name, IntFunction<String> value) {
-        return new LoadGenerator(client, target, sites, concurrency, hotShare, name, value);
+        return new LoadGenerator(client, target, sites, concurrency, hotShare, name, value, hotThroughFirst);
+    }
+
+    /**
+     * The same load, but with several targets the hot site's requests (rank 0)
+     * all go to the first one, as when one big client or one region's traffic
+     * reaches one load balancer; every other request still takes its turn.
+     */
+    public LoadGenerator withHotThroughFirst() {
+        return new LoadGenerator(client, target, sites, concurrency, hotShare, extraHeader, extraValue, true);
     }
 
     /** The Host of the site of this rank, which is also the class the {@code host} classifier gives it. */
@@ -367,9 +379,15 @@ public final class LoadGenerator {
         return hotShare > 0 && random.nextDouble() < hotShare ? 0 : sites.next(random);
     }
 
+    /** Where the next request for the site of this rank goes: the one target, or the next in turn (the hot site's maybe the first). */
+    String targetFor(int rank) {
+        return targets.length == 1 ? target
+                : hotThroughFirst && rank == 0 ? targets[0]
+                : targets[Math.floorMod(turn.getAndIncrement(), targets.length)];
+    }
+
     private Request request(int rank) {
-        String to = targets.length == 1 ? target : targets[Math.floorMod(turn.getAndIncrement(), targets.length)];
-        return client.newRequest(to + "/article/" + rank)
+        return client.newRequest(targetFor(rank) + "/article/" + rank)
                 .headers(h -> {
                     h.put(HttpHeader.HOST, host(rank));
                     if (extraHeader != null) {
