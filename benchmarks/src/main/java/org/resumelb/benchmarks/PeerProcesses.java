@@ -79,6 +79,15 @@ final class PeerProcesses {
     static List<String> java(String jvmOptions, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // Temporary files (Jetty's unpacked WARs) under the build directory, not /tmp: a child stopped by SIGKILL
+        // cannot delete its own.
+        Path tmp = BenchSetup.out("benchmarks/target/peers").resolve("tmp");
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        cmd.add("-Djava.io.tmpdir=" + tmp.toAbsolutePath());
         for (String o : jvmOptions.trim().split("\\s+")) {
             if (!o.isEmpty()) {
                 cmd.add(o);

@@ -77,6 +77,8 @@ final class ContainerProcess implements AutoCloseable {
                 throw new IllegalStateException("jetty base set-up failed: " + Files.readString(base.resolve("setup.log")));
             }
             install(webapp, Files.createDirectories(base.resolve("webapps")));
+            // Jetty unpacks webapps into ${jetty.base}/work when it exists, else into /tmp, where a killed server leaves them.
+            Files.createDirectories(base.resolve("work"));
             command.addAll(List.of("-jar", home.resolve("start.jar").toString(),
                     "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
         }

@@ -35,8 +35,11 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     static WorkerProcess start(String name, int port, List<String> lbs, String... systemProperties) throws Exception {
+        // Its temporary files (Jetty's unpacked WAR) under the build directory: a worker killed by SIGKILL cannot delete them.
+        Path tmp = Files.createDirectories(It.logs().resolveSibling("it-tmp"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-Djava.io.tmpdir=" + tmp.toAbsolutePath(),
                 "-Dresumelb.heartbeat=1s", "-Dresumelb.resumeInterval=200ms", "-Dresumelb.history=20",
                 "-Dorg.slf4j.simpleLogger.log.org.eclipse.jetty=warn"));
         command.addAll(List.of(systemProperties));
