@@ -58,9 +58,10 @@ import org.resumelb.agent.skill.SkillTracker;
  * <p>Load report ({@link WorkerLoad}): every request but the résumé endpoint
  * counts in the worker's requests in flight while it runs; the response to a
  * request that came with {@code X-ResumeLB-Class} (one a load balancer
- * forwarded) carries {@code X-ResumeLB-Load}, set before the application runs,
- * so before anything can commit the response: the requests in flight when the
- * request arrived, itself included, and their decayed mean.
+ * forwarded) carries {@code X-ResumeLB-Load}: the requests in flight, itself
+ * included, and their decayed mean, as of when the application starts its
+ * response ({@link LoadReportingResponse}), so about when the load balancer
+ * reads it.
  *
  * <p>Settings: see {@link WorkerSettings} and the README. Thread-safety: after
  * {@link #init} the fields are read-only; the tracker and publisher carry
@@ -163,17 +164,18 @@ public class ResumeFilter implements Filter {
             trace.record('I', trno, request.getContentLengthLong());
             trace.record('C', trno, null);
         }
-        // Counted out in complete(), whatever happens below; the report only for a load balancer's request.
-        String report = load.enter(request.getHeader(Protocol.CLASS_HEADER) != null);
+        // Counted out in complete(), whatever happens below; the report only for a load balancer's request, as late as it can be.
+        load.enter();
+        LoadReportingResponse reporting = request.getHeader(Protocol.CLASS_HEADER) != null ? new LoadReportingResponse(response, load) : null;
         try {
-            if (report != null) {
-                response.setHeader(Protocol.LOAD_HEADER, report); // before the application may commit the response
-            }
-            chain.doFilter(request, response);
+            chain.doFilter(request, reporting != null ? reporting : response);
         } finally {
             if (request.isAsyncStarted()) {
                 request.getAsyncContext().addListener(new Completion(requestClass, classifier, start, trno, response));
             } else {
+                if (reporting != null) {
+                    reporting.report(); // a response without a body: as of now, before this request is counted out
+                }
                 complete(requestClass, classifier, start, trno, response);
             }
         }

@@ -85,10 +85,6 @@ final class Cluster implements AutoCloseable {
                 }
             }
             resp.setHeader("X-Worker", name);
-            String load = req.getParameter("loadHeader");
-            if (load != null) { // ?loadHeader=v: the load report replaced by v (the filter set it before)
-                resp.setHeader("X-ResumeLB-Load", load);
-            }
             String bytes = req.getParameter("bytes");
             if (bytes != null) { // ?bytes=N: a body of N bytes, for slow readers
                 resp.setContentType("application/octet-stream");
@@ -117,7 +113,12 @@ final class Cluster implements AutoCloseable {
                 }
             }
             resp.setContentType("text/plain");
-            resp.getWriter().write(name + " " + req.getMethod() + " " + req.getRequestURI() + " host=" + req.getHeader("Host") + " body=" + bodyBytes);
+            java.io.PrintWriter out = resp.getWriter(); // the filter sets its load report here, as the body starts
+            String load = req.getParameter("loadHeader");
+            if (load != null) { // ?loadHeader=v: the load report replaced by v (set after the filter's)
+                resp.setHeader("X-ResumeLB-Load", load);
+            }
+            out.write(name + " " + req.getMethod() + " " + req.getRequestURI() + " host=" + req.getHeader("Host") + " body=" + bodyBytes);
         }
     }
 

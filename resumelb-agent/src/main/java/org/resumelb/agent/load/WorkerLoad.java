@@ -7,12 +7,13 @@ package org.resumelb.agent.load;
  * departures), reported to the load balancers in
  * {@link org.resumelb.agent.protocol.Protocol#LOAD_HEADER}.
  *
- * <p>{@link #enter} counts a request that starts and, when asked, returns the report to add
- * to its response at once (built only for a response that carries one), before the application can commit it: the requests
- * in flight when this one arrived, itself included, and the mean after that
- * arrival. {@link #exit} counts it done. The number is thus as of the request's
- * arrival; the load balancer reads it when the response arrives (see
- * docs/protocol.md).
+ * <p>{@link #enter} counts a request that starts, {@link #exit} counts it
+ * done, and {@link #report} gives the report as of now: the requests in flight,
+ * the one being answered included (it has not exited), and their mean. The
+ * filter asks for it as late as it can, when the application starts its
+ * response ({@code LoadReportingResponse}), so that the number is as of about
+ * the moment the load balancer reads it, not as of the request's arrival a
+ * whole request's time earlier (see docs/protocol.md).
  *
  * <p>Thread-safe: one short monitor around an increment and one decayed update;
  * the header text is built outside it.
@@ -39,16 +40,23 @@ public final class WorkerLoad {
         this.decay = DecayedBacklog.decay(history);
     }
 
-    /** A request starts, counted; its report ({@link LoadReport#format(int, double)}) when {@code report}, else null. */
-    public String enter(boolean report) {
+    /** A request starts: counted until {@link #exit}. */
+    public void enter() {
+        synchronized (lock) {
+            inFlight++;
+            mean.record(inFlight, decay);
+        }
+    }
+
+    /** The report as of now ({@link LoadReport#format(int, double)}): requests in flight and their decayed mean. */
+    public String report() {
         int n;
         double m;
         synchronized (lock) {
-            n = ++inFlight;
-            mean.record(n, decay);
+            n = inFlight;
             m = mean.mean();
         }
-        return report ? LoadReport.format(n, m) : null;
+        return LoadReport.format(n, m);
     }
 
     /** A request that {@link #enter} counted has ended. */

@@ -40,15 +40,14 @@ import org.resumelb.agent.load.DecayedBacklog;
  * {@code X-ResumeLB-Load} response header): with several load balancers in
  * front of the same workers, each one's {@code backlog} counts only its own
  * requests. A worker's report of its whole in-flight count {@code R} (and mean
- * {@code M}) is taken when the request enters the worker and read when its
- * response arrives. It sets others' load on the worker
- * {@code O = max(0, R - S)}, where {@code S} is this pool's own backlog on the
- * worker just after it sent that request (itself included: the requests of
- * ours the worker could count), and {@code OM = max(0, M - meanBacklog)} with
- * this pool's mean at the response. Comparing like with like matters on a busy
- * worker: by the time a queued request's response arrives, the requests of
- * ours it queued behind have mostly ended, and subtracting our backlog then
- * would count them as others' load. Between two reports {@code O} and
+ * {@code M}), taken when its application starts the response and read when the
+ * response arrives, sets others' load on it
+ * {@code O = max(0, R - backlog)} and {@code OM = max(0, M - meanBacklog)},
+ * with this pool's own backlog and mean on the worker at that moment (the
+ * reported request still counted in both): like with like, since the two
+ * moments are a network hop apart. (A report taken when the request arrived at
+ * the worker would count our requests that it queued behind and that have
+ * ended since as others' load, on exactly the busiest workers.) Between two reports {@code O} and
  * {@code OM} halve every {@link #REPORT_HALF_LIFE_NANOS} (one aging pass over
  * the workers per half-life, in whichever call comes first; the ticks are the
  * pool's, so a fresh report first halves within one half-life), so a worker that
@@ -245,9 +244,6 @@ abstract class AbstractPool implements Pool {
                 acquired.followed = followed;
             }
             take(worker);
-            if (acquired != null) {
-                acquired.backlog = worker.backlog;
-            }
             return worker;
         }
     }
@@ -291,9 +287,6 @@ abstract class AbstractPool implements Pool {
                 acquired.overflow = true;
             }
             take(worker);
-            if (acquired != null) {
-                acquired.backlog = worker.backlog;
-            }
             return worker;
         }
     }
@@ -417,17 +410,14 @@ abstract class AbstractPool implements Pool {
      * <p>Sets others' load on the worker (see the class comment). Under the lock, allocation-free.
      */
     @Override
-    public final void reported(PoolWorker worker, int inFlight, double mean, int sentBacklog) {
+    public final void reported(PoolWorker worker, int inFlight, double mean) {
         Objects.requireNonNull(worker, "worker");
         if (inFlight < 0 || !(mean >= 0) || mean == Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("Load report of " + worker.url() + " is " + inFlight + ";" + mean
                     + ": accepted in-flight >= 0 and a finite mean >= 0");
         }
-        if (sentBacklog < 1) {
-            throw new IllegalArgumentException("sentBacklog counts the reported request itself, so >= 1, got " + sentBacklog);
-        }
         if (worker.owner != this) {
-            worker.owner.reported(worker, inFlight, mean, sentBacklog);
+            worker.owner.reported(worker, inFlight, mean);
             return;
         }
         synchronized (lock) {
@@ -440,7 +430,7 @@ abstract class AbstractPool implements Pool {
             } else {
                 agedNanos = now;
             }
-            int o = Math.max(0, inFlight - sentBacklog);
+            int o = Math.max(0, inFlight - worker.backlog);
             double om = Math.max(0, mean - worker.meanBacklog.mean());
             othersTotal += o - worker.others;
             othersMeanTotal = Math.max(0, othersMeanTotal + om - worker.othersMean);

@@ -32,7 +32,6 @@ public interface Pool {
         boolean overflow;
         boolean full;
         boolean followed;
-        int backlog;
 
         /**
          * Gives the pool the request's class under the load balancer's previous
@@ -54,15 +53,6 @@ public interface Pool {
          */
         public boolean followed() {
             return followed;
-        }
-
-        /**
-         * This pool's own requests in flight on the worker it gave, this one
-         * included, at the moment it gave it (0 when it gave none): what a load
-         * report for this request is compared with ({@link Pool#reported}).
-         */
-        public int backlog() {
-            return backlog;
         }
 
         /**
@@ -177,14 +167,9 @@ public interface Pool {
      * then counts in its backlog for routing (see {@link AbstractPool}); a
      * removed worker's report is ignored. Non-blocking, allocation-free.
      *
-     * @param sentBacklog this pool's own backlog on the worker just after it sent
-     *     the reported request ({@link Acquired#backlog()}): the worker counted
-     *     those of our requests (its report is taken when the request enters),
-     *     so others' load is what it reported beyond them
-     *
-     * @throws IllegalArgumentException for {@code inFlight < 0}, a mean that is not finite and >= 0, or {@code sentBacklog < 1}
+     * @throws IllegalArgumentException for {@code inFlight < 0} or a mean that is not finite and >= 0
      */
-    void reported(PoolWorker worker, int inFlight, double mean, int sentBacklog);
+    void reported(PoolWorker worker, int inFlight, double mean);
 
     /**
      * {@link #update(String, String, Map, double)} with weight 1: a worker like

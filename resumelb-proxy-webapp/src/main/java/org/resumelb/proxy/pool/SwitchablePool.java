@@ -136,8 +136,8 @@ public final class SwitchablePool implements Pool {
     }
 
     @Override
-    public void reported(PoolWorker worker, int inFlight, double mean, int sentBacklog) {
-        Objects.requireNonNull(worker, "worker").owner.reported(worker, inFlight, mean, sentBacklog);
+    public void reported(PoolWorker worker, int inFlight, double mean) {
+        Objects.requireNonNull(worker, "worker").owner.reported(worker, inFlight, mean);
     }
 
     @Override

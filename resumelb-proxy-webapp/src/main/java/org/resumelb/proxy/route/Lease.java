@@ -30,7 +30,6 @@ public final class Lease {
     private final Router router;
     private final String requestClass;
     private final PoolWorker worker;
-    private final int sentBacklog;
     private final int retries;
     /** The request's user for the admission queue; null when admission is off. */
     private final String user;
@@ -39,11 +38,10 @@ public final class Lease {
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean clientFailed;
 
-    Lease(Router router, String requestClass, PoolWorker worker, int sentBacklog, int retries, String user, Priority priority) {
+    Lease(Router router, String requestClass, PoolWorker worker, int retries, String user, Priority priority) {
         this.router = router;
         this.requestClass = requestClass;
         this.worker = worker;
-        this.sentBacklog = sentBacklog;
         this.retries = retries;
         this.user = user;
         this.priority = priority;
@@ -55,15 +53,6 @@ public final class Lease {
 
     public PoolWorker worker() {
         return worker;
-    }
-
-    /**
-     * This load balancer's requests in flight on the worker when the lease was
-     * taken, its own included ({@link org.resumelb.proxy.pool.Pool.Acquired#backlog}):
-     * what the worker's load report for this request is compared with.
-     */
-    public int sentBacklog() {
-        return sentBacklog;
     }
 
     /** How many times the client request was retried before this lease (0 for the first attempt). */

@@ -179,7 +179,7 @@ public final class Router {
         }
         metrics.routingNanos(System.nanoTime() - start);
         return retries == 0 ? firstLease(ask.requestClass(), worker, acquired, ask.user(), ask.priority())
-                : lease(ask.requestClass(), worker, acquired.backlog(), retries, ask.user(), ask.priority());
+                : lease(ask.requestClass(), worker, retries, ask.user(), ask.priority());
     }
 
     /** A request's first lease: named {@link Pool#OVERFLOW} when the pool said so, and counted under its class. */
@@ -191,7 +191,7 @@ public final class Router {
             metrics.placedByPreviousClassifier();
         }
         classCounts.count(requestClass);
-        return lease(requestClass, worker, acquired.backlog(), 0, user, priority);
+        return lease(requestClass, worker, 0, user, priority);
     }
 
     /**
@@ -210,10 +210,8 @@ public final class Router {
         if (failed.user() != null && admission != null) {
             next = admission.retry(new AdmissionQueue.Ask(failed.requestClass(), failed.user(), failed.priority()), failed.retries() + 1);
         } else {
-            Pool.Acquired acquired = new Pool.Acquired();
-            PoolWorker worker = pool.acquire(failed.requestClass(), acquired);
-            next = worker == null ? null
-                    : lease(failed.requestClass(), worker, acquired.backlog(), failed.retries() + 1, null, Priority.NORMAL);
+            PoolWorker worker = pool.acquire(failed.requestClass());
+            next = worker == null ? null : lease(failed.requestClass(), worker, failed.retries() + 1, null, Priority.NORMAL);
         }
         if (next == null) {
             return null;
@@ -234,8 +232,8 @@ public final class Router {
         }
     }
 
-    private Lease lease(String requestClass, PoolWorker worker, int sentBacklog, int retries, String user, Priority priority) {
-        Lease lease = new Lease(this, requestClass, worker, sentBacklog, retries, user, priority);
+    private Lease lease(String requestClass, PoolWorker worker, int retries, String user, Priority priority) {
+        Lease lease = new Lease(this, requestClass, worker, retries, user, priority);
         inFlight.add(lease);
         return lease;
     }
@@ -278,7 +276,7 @@ public final class Router {
             }
             return;
         }
-        pool.reported(lease.worker(), report.inFlight(), report.mean(), lease.sentBacklog());
+        pool.reported(lease.worker(), report.inFlight(), report.mean());
     }
 
     static ProxyMetrics.Outcome outcome(Failure failure) {

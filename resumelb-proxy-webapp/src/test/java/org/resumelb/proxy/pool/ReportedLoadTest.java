@@ -72,7 +72,7 @@ class ReportedLoadTest {
             pool.release(first);
         }
         // A has 1 of ours in flight and reports 5: others' load on A is 4, A counts 5.
-        pool.reported(a, 5, 4.0, 1);
+        pool.reported(a, 5, 4.0);
         assertEquals(4, a.othersLoad());
         assertEquals(5, a.effectiveBacklog());
         PoolSnapshot.WorkerStatus status = pool.snapshot().worker("http://a");
@@ -106,33 +106,32 @@ class ReportedLoadTest {
         PoolWorker a = pool.acquire("x");
         pool.acquire("x");
         pool.acquire("x");
-        pool.reported(a, 2, 0.5, 3); // the worker saw 2 of our 3 so far
+        pool.reported(a, 2, 0.5); // the worker saw 2 of our 3 so far
         assertEquals(0, a.othersLoad());
         assertEquals(3, a.effectiveBacklog());
-        pool.reported(a, 7, 0.5, 3);
+        pool.reported(a, 7, 0.5);
         assertEquals(4, a.othersLoad(), "a later report replaces the earlier one");
     }
 
     @Test
-    void ourRequestsThatEndedWhileTheReportedOneRanAreNotOthersLoad() {
+    void theReportIsComparedWithOurBacklogWhenItsResponseArrives() {
         LeastBacklogPool pool = stepped(new LeastBacklogPool());
         pool.update("http://a", "1", Map.of());
         List<PoolWorker> ours = new ArrayList<>();
-        Pool.Acquired acquired = new Pool.Acquired();
         for (int i = 0; i < 5; i++) {
-            ours.add(pool.acquire("x", acquired));
+            ours.add(pool.acquire("x"));
         }
         PoolWorker a = ours.get(4);
-        assertEquals(5, acquired.backlog(), "the fifth request was sent with five of ours in flight, itself included");
-        // It entered the worker behind our four and two of another load balancer's, so the worker reported 7;
-        // our four ended before its response came back.
+        // Our first four ended; the fifth's response says 3 in flight as the worker started it: itself and two of
+        // another load balancer's. Taken then, not when the fifth arrived behind our four.
         for (int i = 0; i < 4; i++) {
             pool.release(ours.get(i));
         }
-        pool.reported(a, 7, 3.0, acquired.backlog());
-        assertEquals(2, a.othersLoad(), "only the other load balancer's two, not our four that have ended since");
+        pool.reported(a, 3, 3.0);
+        assertEquals(2, a.othersLoad(), "the other load balancer's two");
         assertEquals(3, a.effectiveBacklog());
         pool.release(a);
+        assertEquals(2, a.effectiveBacklog(), "our release lowers our part only");
     }
 
     @Test
@@ -140,7 +139,7 @@ class ReportedLoadTest {
         LeastBacklogPool pool = stepped(new LeastBacklogPool());
         pool.update("http://a", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        pool.reported(a, 9, 6.0, 1);
+        pool.reported(a, 8, 6.0);
         assertEquals(8, pool.snapshot().worker("http://a").others());
         now += 499 * MS;
         assertEquals(8, pool.snapshot().worker("http://a").others());
@@ -154,7 +153,7 @@ class ReportedLoadTest {
             assertEquals(0, pool.othersTotal);
             assertEquals(0.0, pool.othersMeanTotal, 6.0 / 16 + 1e-9);
         }
-        assertEquals(9, pool.snapshot().worker("http://a").reported(), "the last report stays on show");
+        assertEquals(8, pool.snapshot().worker("http://a").reported(), "the last report stays on show");
     }
 
     @Test
@@ -163,12 +162,12 @@ class ReportedLoadTest {
         pool.update("http://a", "1", Map.of());
         pool.update("http://b", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        pool.reported(a, 7, 5.0, 1);
+        pool.reported(a, 6, 5.0);
         synchronized (pool.lock) {
             assertEquals(6, pool.poolBacklog());
         }
         pool.remove("http://a");
-        pool.reported(a, 9, 9.0, 1);
+        pool.reported(a, 9, 9.0);
         synchronized (pool.lock) {
             assertEquals(0, pool.poolBacklog());
             assertEquals(0, pool.othersTotal);
@@ -181,7 +180,7 @@ class ReportedLoadTest {
         pool.backlogLimit(2, 0);
         pool.update("http://a", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        pool.reported(a, 51, 50.0, 1);
+        pool.reported(a, 50, 50.0);
         Pool.Acquired acquired = new Pool.Acquired();
         assertSame(a, pool.acquire("x", acquired));
         assertSame(a, pool.acquire("x", acquired));
@@ -204,7 +203,7 @@ class ReportedLoadTest {
         with.update("http://a", "1", Map.of("c", 10.0));
         with.update("http://b", "1", Map.of("c", 1.0));
         PoolWorker a = worker(with, "http://a");
-        with.reported(a, 11, 9.0, 1);
+        with.reported(a, 10, 9.0);
         PoolWorker chosen = with.acquire("c");
         assertEquals("http://b", chosen.url());
         with.release(chosen);
@@ -220,9 +219,8 @@ class ReportedLoadTest {
         LeastBacklogPool pool = new LeastBacklogPool();
         pool.update("http://a", "1", Map.of());
         PoolWorker a = worker(pool, "http://a");
-        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, -1, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, 1, Double.NaN, 1));
-        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> pool.reported(a, 1, Double.NaN));
         assertEquals(-1, pool.snapshot().worker("http://a").reported());
     }
 
@@ -231,7 +229,7 @@ class ReportedLoadTest {
         SwitchablePool pool = new SwitchablePool("least-backlog", PoolSettings.DEFAULTS, 0, java.time.Duration.ZERO);
         pool.update("http://a", "1", Map.of());
         PoolWorker a = pool.acquire("x");
-        pool.reported(a, 4, 2.0, 1);
+        pool.reported(a, 4, 2.0);
         assertEquals(3, pool.snapshot().worker("http://a").others());
         pool.release(a);
     }
@@ -256,10 +254,9 @@ class ReportedLoadTest {
                 Contention.Leases leases = new Contention.Leases(pool, acquired, released);
                 try {
                     for (int i = 0; i < 20_000; i++) {
-                        Pool.Acquired sent = new Pool.Acquired();
-                        PoolWorker w = pool.acquire("c" + random.nextInt(12), sent);
+                        PoolWorker w = pool.acquire("c" + random.nextInt(12));
                         if (random.nextInt(4) == 0) {
-                            pool.reported(w, random.nextInt(0, 40), random.nextDouble(0, 30), sent.backlog());
+                            pool.reported(w, random.nextInt(0, 40), random.nextDouble(0, 30));
                         }
                         leases.hold(w, random, 6);
                     }
@@ -331,7 +328,7 @@ class ReportedLoadTest {
     private static void cycle(Pool pool, String[] classes, int calls) {
         for (int i = 0; i < calls; i++) {
             PoolWorker w = pool.acquire(classes[i % classes.length]);
-            pool.reported(w, 1 + i % 7, (i % 5) * 0.5, 1);
+            pool.reported(w, 1 + i % 7, (i % 5) * 0.5);
             pool.release(w);
         }
     }
