@@ -38,8 +38,8 @@ public final class Locality {
         java.util.logging.Logger.getLogger("").setLevel(Level.WARNING);
         double warmup = Double.parseDouble(flags.getOrDefault("warmup", "20"));
         double duration = Double.parseDouble(flags.getOrDefault("duration", "30"));
-        List<Long> regimes = List.of(flags.getOrDefault("regimes", "10000,1000").split(",")).stream().map(Long::parseLong).toList();
-        List<Double> hots = List.of(flags.getOrDefault("hot", "0,0.3").split(",")).stream().map(Double::parseDouble).toList();
+        List<Long> regimes = ProxyOverhead.list(flags, "regimes", "10000,1000", Long::parseLong);
+        List<Double> hots = ProxyOverhead.list(flags, "hot", "0,0.3", Double::parseDouble);
         List<String> policies = List.of(flags.getOrDefault("policies", "round-robin,least-backlog,consistent-hash,resume").split(","));
         Path wars = BenchSetup.wars();
         Path out = BenchSetup.out("benchmarks/target");

@@ -43,8 +43,8 @@ public final class MultiLb {
         java.util.logging.Logger.getLogger("").setLevel(Level.WARNING);
         double warmup = Double.parseDouble(flags.getOrDefault("warmup", "15"));
         double duration = Double.parseDouble(flags.getOrDefault("duration", "25"));
-        List<Long> regimes = List.of(flags.getOrDefault("regimes", "10000").split(",")).stream().map(Long::parseLong).toList();
-        List<Double> hots = List.of(flags.getOrDefault("hot", "0,0.3").split(",")).stream().map(Double::parseDouble).toList();
+        List<Long> regimes = ProxyOverhead.list(flags, "regimes", "10000", Long::parseLong);
+        List<Double> hots = ProxyOverhead.list(flags, "hot", "0,0.3", Double::parseDouble);
         String policy = flags.getOrDefault("policy", "resume");
         List<Case> cases = new ArrayList<>();
         for (String c : flags.getOrDefault("cases", "1:true,3:true,3:false,1:false").split(",")) {

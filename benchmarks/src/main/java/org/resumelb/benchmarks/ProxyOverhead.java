@@ -233,6 +233,11 @@ public final class ProxyOverhead {
                 .headers(h -> h.put(HttpHeader.HOST, "site-" + (i % 50) + ".news")));
     }
 
+    /** A comma-separated flag, {@code byDefault} when absent, each item parsed by {@code parse}. */
+    static <T> List<T> list(Map<String, String> flags, String name, String byDefault, java.util.function.Function<String, T> parse) {
+        return List.of(flags.getOrDefault(name, byDefault).split(",")).stream().map(String::trim).map(parse).toList();
+    }
+
     static Map<String, String> flags(String[] args) {
         Map<String, String> flags = new LinkedHashMap<>();
         List<String> a = new ArrayList<>();

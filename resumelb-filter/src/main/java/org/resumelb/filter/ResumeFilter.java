@@ -155,8 +155,9 @@ public class ResumeFilter implements Filter {
         }
         request.setAttribute(TIMED, Boolean.TRUE);
         long start = System.nanoTime();
-        String classifier = loadBalancerClassifier(request);
-        String requestClass = classOf(request, classifier != null);
+        String classHeader = request.getHeader(Protocol.CLASS_HEADER); // read once: the class, the classifier and the report
+        String classifier = loadBalancerClassifier(request, classHeader);
+        String requestClass = classOf(request, classHeader, classifier != null);
         long trno = 0;
         if (trace != null) {
             String query = request.getQueryString();
@@ -166,7 +167,7 @@ public class ResumeFilter implements Filter {
         }
         // Counted out in complete(), whatever happens below; the report only for a load balancer's request, as late as it can be.
         load.enter();
-        LoadReportingResponse reporting = request.getHeader(Protocol.CLASS_HEADER) != null ? new LoadReportingResponse(response, load) : null;
+        LoadReportingResponse reporting = classHeader != null ? new LoadReportingResponse(response, load) : null;
         try {
             chain.doFilter(request, reporting != null ? reporting : response);
         } finally {
@@ -188,9 +189,9 @@ public class ResumeFilter implements Filter {
      * résumé afresh, once, said in the log and by the résumé's
      * {@code classifier} field, which a load balancer checks.
      */
-    private String loadBalancerClassifier(HttpServletRequest request) {
+    private String loadBalancerClassifier(HttpServletRequest request, String classHeader) {
         String fingerprint = request.getHeader(Protocol.CLASSIFIER_HEADER);
-        if (fingerprint == null || request.getHeader(Protocol.CLASS_HEADER) == null || !trust.isLoadBalancer(request.getRemoteAddr())) {
+        if (fingerprint == null || classHeader == null || !trust.isLoadBalancer(request.getRemoteAddr())) {
             return null;
         }
         String before = tracker.classifier();
@@ -215,8 +216,7 @@ public class ResumeFilter implements Filter {
      * The class a load balancer named in the header, or, when there is no header
      * or it did not come from a load balancer, the filter's own classification.
      */
-    private String classOf(HttpServletRequest request, boolean fromLoadBalancer) {
-        String header = request.getHeader(Protocol.CLASS_HEADER);
+    private String classOf(HttpServletRequest request, String header, boolean fromLoadBalancer) {
         if (header != null) {
             String remote = request.getRemoteAddr();
             if (fromLoadBalancer || trust.isLoadBalancer(remote)) {

@@ -223,9 +223,7 @@ abstract class AbstractPool implements Pool {
             overflowed = false;
             followed = false;
             previousClass = acquired == null ? null : acquired.previousClass;
-            if (othersTotal > 0 || othersMeanTotal > 0) {
-                age(nanoClock.getAsLong());
-            }
+            ageIfReported();
             PoolWorker worker = choose(requestClass);
             if (maxBacklog > 0) {
                 int limit = top ? maxBacklog : maxBacklog - reservedBacklog;
@@ -437,7 +435,13 @@ abstract class AbstractPool implements Pool {
             worker.others = o;
             worker.othersMean = om;
             worker.reported = inFlight;
-            worker.reportedMean = mean;
+        }
+    }
+
+    /** Lock held. {@link #age} now, when any worker has others' load to age (so without reports the clock is never read). */
+    private void ageIfReported() {
+        if (othersTotal > 0 || othersMeanTotal > 0) {
+            age(nanoClock.getAsLong());
         }
     }
 
@@ -683,9 +687,7 @@ abstract class AbstractPool implements Pool {
         double poolMeanBacklog;
         PoolSettings current;
         synchronized (lock) {
-            if (othersTotal > 0 || othersMeanTotal > 0) {
-                age(nanoClock.getAsLong());
-            }
+            ageIfReported();
             rows = new Row[size];
             int i = 0;
             for (PoolWorker w = lruFirst; w != null; w = w.lruNext) {

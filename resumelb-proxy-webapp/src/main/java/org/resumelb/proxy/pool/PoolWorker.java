@@ -73,8 +73,6 @@ public final class PoolWorker {
     double othersMean;
     /** What it last reported in flight (all load balancers together), or -1 before its first report. */
     int reported = -1;
-    /** The mean it last reported. */
-    double reportedMean;
 
     /** Its share of the load relative to the other workers' (finite, > 0); 1 unless its résumé says otherwise. */
     double weight = 1.0;

@@ -142,30 +142,12 @@ public final class ResumePool extends AbstractPool {
                 current.heirServed++;
                 return heir;
             }
-            PoolWorker best = null;
-            double bestScore = 0.0;
-            PoolWorker[] workers = set.workers;
-            double[] scores = set.scores;
-            for (int i = 0; i < workers.length; i++) {
-                PoolWorker w = workers[i];
-                if (load(w) - minBacklog > maxBacklog) {
-                    continue;
-                }
-                double score = scores[i] * w.relativeWeight;
-                int b = backlogOf(w);
-                if (b > 1) {
-                    score /= b;
-                }
-                if (score > bestScore) {
-                    bestScore = score;
-                    best = w;
-                }
-            }
+            PoolWorker best = best(set, minBacklog, maxBacklog, 0.0);
             if (best != null) {
                 return best;
             }
         }
-        PoolWorker placed = set == null && previousClass != null ? follow(previousClass, minBacklog + maxBacklog) : null;
+        PoolWorker placed = set == null && previousClass != null ? follow(previousClass, minBacklog, maxBacklog) : null;
         if (placed != null) {
             followed = true;
         } else {
@@ -197,19 +179,32 @@ public final class ResumePool extends AbstractPool {
      * class lands where the data of its requests already is. Null when there
      * is none; then placement decides. Allocation-free.
      */
-    private PoolWorker follow(String previousClass, double busyAbove) {
+    private PoolWorker follow(String previousClass, double minBacklog, double maxBacklog) {
         SkilledSet set = previous.get(previousClass);
-        if (set == null) {
-            return null;
-        }
+        return set == null ? null : best(set, minBacklog, maxBacklog, -1.0);
+    }
+
+    /**
+     * Lock held. The skilled path's rule: of the set's workers not too busy
+     * ({@code load - minBacklog <= maxBacklog}), the one of the highest score
+     * per request in flight (at least one) per unit of relative weight, above
+     * {@code floor}; null when none. Allocation-free.
+     */
+    private static PoolWorker best(SkilledSet set, double minBacklog, double maxBacklog, double floor) {
         PoolWorker best = null;
-        double bestScore = -1.0;
-        for (int i = 0; i < set.workers.length; i++) {
-            PoolWorker w = set.workers[i];
-            if (load(w) > busyAbove) {
+        double bestScore = floor;
+        PoolWorker[] workers = set.workers;
+        double[] scores = set.scores;
+        for (int i = 0; i < workers.length; i++) {
+            PoolWorker w = workers[i];
+            if (load(w) - minBacklog > maxBacklog) {
                 continue;
             }
-            double score = set.scores[i] * w.relativeWeight / Math.max(backlogOf(w), 1);
+            double score = scores[i] * w.relativeWeight;
+            int b = backlogOf(w);
+            if (b > 1) {
+                score /= b;
+            }
             if (score > bestScore) {
                 bestScore = score;
                 best = w;
