@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -34,7 +35,7 @@ import org.resumelb.agent.resume.ResumeLimits;
  */
 class DistributionIT {
 
-    static final int SITES = 12;
+    static final int SITES = 40;
     static final int ROUNDS = 8;
 
     HttpClient client;
@@ -109,6 +110,9 @@ class DistributionIT {
         for (ContainerProcess w : workers) {
             w.awaitDeployed(client, "/_resumelb/resume", 90_000);
         }
+        // Deployed is not joined: a worker whose first push waited for the proxy to deploy joins on a later try, and
+        // classes placed before it joined are not its own.
+        ProxyStatus.awaitWorkers(proxy.url(), workers.stream().map(ContainerProcess::url).collect(Collectors.toSet()), 90_000);
         long allUp = (System.nanoTime() - started) / 1_000_000;
         Map<String, List<String>> servedBy = new TreeMap<>();
         for (int round = 0; round < ROUNDS; round++) {

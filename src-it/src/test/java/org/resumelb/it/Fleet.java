@@ -212,6 +212,27 @@ final class Fleet implements AutoCloseable {
                 .orElseThrow(() -> new AssertionError(host + " served by " + name + ", not one of " + workers));
     }
 
+    /**
+     * Waits until the worker at {@code workerUrl} itself counts {@code n} requests in flight besides the one asking (a request that
+     * names a class is told the worker's load, {@code X-ResumeLB-Load}): a proxy counts a request when it forwards
+     * it, the worker when it arrives. Fails after {@code timeoutMillis}.
+     */
+    void awaitAtWorker(String workerUrl, int n, long timeoutMillis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        int atWorker = 0;
+        while (System.nanoTime() < deadline) {
+            ContentResponse direct = client.newRequest(workerUrl + "/").headers(h -> h.put("X-ResumeLB-Class", "direct"))
+                    .timeout(5, TimeUnit.SECONDS).send();
+            org.resumelb.agent.load.LoadReport load = org.resumelb.agent.load.LoadReport.parse(direct.getHeaders().get("X-ResumeLB-Load"));
+            atWorker = load == null ? 0 : load.inFlight() - 1;
+            if (atWorker >= n) {
+                return;
+            }
+            It.sleep(10);
+        }
+        throw new AssertionError(workerUrl + " has " + atWorker + " requests in flight, not " + n + ", after " + timeoutMillis + " ms");
+    }
+
     /** Sends a POST (e.g. {@code /comments?delay=2000}) through the first proxy without waiting for the answer; timeout 30 s. */
     CompletableFuture<ContentResponse> post(String pathAndQuery, String host, String body) {
         return new CompletableResponseListener(request(pathAndQuery, host).method("POST").body(new StringRequestContent(body))

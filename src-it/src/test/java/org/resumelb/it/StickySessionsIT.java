@@ -144,7 +144,7 @@ class StickySessionsIT {
                         sessionIds.add(s.path("session").asText());
                     }
                     if (i % 2 == 0) {
-                        ContentResponse other = get("/article", "other-" + (i % 50) + ".news", null);
+                        ContentResponse other = get("/article", "other-" + (i % 200) + ".news", null); // 100 classes: each worker owns some
                         assertEquals(200, other.getStatus());
                         othersServedBy.merge(other.getHeaders().get("X-Worker"), 1, Integer::sum);
                     }

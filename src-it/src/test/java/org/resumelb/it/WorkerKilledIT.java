@@ -38,14 +38,15 @@ class WorkerKilledIT {
     void sigkillUnderLoadCostsNoFailedGetAndInFlightPostsGet502() throws Exception {
         ProxyNode proxy = fleet.proxy();
         WorkerProcess victim = fleet.serving("victim.news");
-        Fleet.Load load = fleet.load(4, 60_000, 50_000, (thread, i) -> "site-" + ((i * 4 + thread) % 30) + ".news");
-        It.sleep(1_500);
-        // Two slow POSTs of the victim's class, in flight when it dies.
+        // Two slow POSTs of the victim's class, in flight when it dies: sent while the pool is idle (so the class's
+        // worker takes them) and received by the victim before the load starts.
         List<CompletableFuture<ContentResponse>> posts = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            posts.add(fleet.post("/comments?delay=5000", "victim.news", "comment=" + i));
+            posts.add(fleet.post("/comments?delay=10000", "victim.news", "comment=" + i));
         }
-        It.sleep(500);
+        fleet.awaitAtWorker(victim.url(), 2, 10_000);
+        Fleet.Load load = fleet.load(4, 60_000, 50_000, (thread, i) -> "site-" + ((i * 4 + thread) % 30) + ".news");
+        It.sleep(1_500);
         long killedAt = System.nanoTime();
         victim.kill();
         long removedMillis = -1;
@@ -76,7 +77,8 @@ class WorkerKilledIT {
                 victim.name, load.summary(), removedMillis, postStatus, postsMillis, rejoinMillis, proxy.departed());
         assertEquals(0, load.errors(), "no GET failed");
         assertTrue(load.requests() > 200, "load ran: " + load.requests());
-        assertTrue(removedMillis >= 0 && removedMillis < 1_000, "left the pool within a second: " + removedMillis + " ms");
+        // At once: the first request that finds it dead ejects it (a few hundred ms here; the bound allows a loaded machine).
+        assertTrue(removedMillis >= 0 && removedMillis < 3_000, "left the pool at once: " + removedMillis + " ms");
         assertEquals(List.of(502, 502), postStatus);
         assertEquals(0, proxy.settledBacklog(), "no in-flight count left");
     }
