@@ -143,7 +143,14 @@ class AdmissionServletTest {
         String hold = UUID.randomUUID().toString();
         CompletableFuture<ContentResponse> first = send("/held?hold=" + hold, "alice", 20_000);
         await("backlog", () -> cluster.loadBalancer().pool().backlog(), 1);
-        CompletableFuture<ContentResponse> impatient = send("/impatient", "bob", 300);
+        // Bob gives up once his request waits in the queue (not after a fixed time, which a busy machine could spend
+        // before the request even got there): the client aborts it, closing its connection.
+        org.eclipse.jetty.client.Request bobs = client.newRequest(cluster.proxyUrl() + "/impatient")
+                .headers(h -> h.put(HttpHeader.HOST, "site.example").put("X-User", "bob"))
+                .timeout(20, TimeUnit.SECONDS);
+        CompletableFuture<ContentResponse> impatient = new CompletableResponseListener(bobs).send();
+        await("waiting", queue()::waiting, 1);
+        bobs.abort(new java.util.concurrent.CancellationException("bob gave up"));
         assertTrue(impatient.handle((r, e) -> e != null).get(20, TimeUnit.SECONDS), "the client gave up");
         Cluster.release(hold);
         assertEquals(200, first.get(20, TimeUnit.SECONDS).getStatus());

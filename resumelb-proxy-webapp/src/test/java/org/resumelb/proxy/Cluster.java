@@ -205,10 +205,14 @@ final class Cluster implements AutoCloseable {
         return loadBalancer().receiver();
     }
 
-    /** Starts a worker named {@code name} whose filter pushes to the proxy; returns its base URL. */
+    /**
+     * Starts a worker named {@code name} whose filter pushes to the proxy; returns its base URL. The push timeout is
+     * long (10 s, not the filter's 2 s): a stopped worker waits that long at most for the answer to its draining push,
+     * and a test that expects the worker gone once it has stopped must not see that push time out on a busy machine.
+     */
     String startWorker(String name, Map<String, String> filterParams) throws Exception {
         Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "secret", SECRET,
-                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
+                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s", "pushTimeout", "10s"));
         params.putAll(filterParams);
         EchoApp app = new EchoApp(name);
         Server server = worker(app, params, null);
@@ -226,7 +230,7 @@ final class Cluster implements AutoCloseable {
     String startTlsWorker(String name, TestCertificates certificates, java.nio.file.Path keyStore, Map<String, String> filterParams)
             throws Exception {
         Map<String, String> params = new HashMap<>(Map.of("lb", proxyUrl(), "secret", SECRET,
-                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s"));
+                "history", "10", "resumeInterval", "200ms", "heartbeat", "1s", "pushTimeout", "10s"));
         params.putAll(filterParams);
         EchoApp app = new EchoApp(name);
         Server server = worker(app, params, s -> certificates.tlsConnector(s, keyStore));

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,9 +67,12 @@ class ResumeProxyServletTest extends ClusterClientTest {
             cluster.startWorker(name, Map.of());
         }
         cluster.awaitWorkers(3);
-        List<String> sites = List.of("alpha.example", "beta.example", "gamma.example", "delta.example", "epsilon.example", "zeta.example");
+        // Twelve classes: each lands on a worker hashed from its name and the workers' (random, ephemeral) ports, so
+        // all of them on one worker happens once in 3^11 = 177,147 runs (with six it was once in 243).
+        List<String> sites = List.of("alpha.example", "beta.example", "gamma.example", "delta.example", "epsilon.example", "zeta.example",
+                "eta.example", "theta.example", "iota.example", "kappa.example", "lambda.example", "mu.example");
         Map<String, Map<String, Integer>> lateWorkers = new HashMap<>();
-        int rounds = 60;
+        int rounds = 30;
         for (int round = 0; round < rounds; round++) {
             for (String site : sites) {
                 ContentResponse r = get("www." + site, "/page/" + round);
@@ -112,15 +113,14 @@ class ResumeProxyServletTest extends ClusterClientTest {
         assertNull(r.getHeaders().get("X-Seen-Anything"));
     }
 
-    /** A signed résumé for a worker that is not listening: its connections are refused. */
+    /**
+     * A signed résumé for a worker that is not listening: its connections are refused. Port 1, where nothing listens
+     * (a port just closed could be taken again meanwhile); one path per class, so that each call is another worker.
+     */
     String pushDeadWorker(String requestClass) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            port = s.getLocalPort();
-        }
-        String url = "http://127.0.0.1:" + port + "/app";
-        byte[] body = CODEC.encode(new Resume(url, "dead#" + port, null, 1, System.currentTimeMillis(), false, Map.of(requestClass, 1e6)));
+        String url = "http://127.0.0.1:1/" + requestClass;
+        byte[] body = CODEC.encode(new Resume(url, "dead#" + requestClass, null, 1, System.currentTimeMillis(), false,
+                Map.of(requestClass, 1e6)));
         assertEquals(204, push(body, sign(body)).getStatus());
         return url;
     }
@@ -155,13 +155,30 @@ class ResumeProxyServletTest extends ClusterClientTest {
         cluster.startWorker("w1", Map.of());
         cluster.startWorker("w2", Map.of());
         cluster.awaitWorkers(2);
-        // Find which worker serves "victim.example" and hold a slow POST on it.
+        // Find which worker serves "victim.example" and hold a POST on it until the test is over: it is still in flight
+        // when the worker stops, however slow the machine.
         String victim = get("victim.example", "/warm").getHeaders().get("X-Worker");
-        var listener = new org.eclipse.jetty.client.CompletableResponseListener(client.POST(cluster.proxyUrl() + "/upload?sleep=3000")
+        String hold = java.util.UUID.randomUUID().toString();
+        var listener = new org.eclipse.jetty.client.CompletableResponseListener(client.POST(cluster.proxyUrl() + "/upload?hold=" + hold)
                 .headers(h -> h.put(HttpHeader.HOST, "victim.example"))
                 .body(new StringRequestContent("payload"))
                 .timeout(15, TimeUnit.SECONDS));
         CompletableFuture<ContentResponse> post = listener.send();
+        try {
+            stopMidRun(victim, post);
+        } finally {
+            Cluster.release(hold);
+        }
+    }
+
+    private void stopMidRun(String victim, CompletableFuture<ContentResponse> post) throws Exception {
+        // The POST has reached the victim's application (counted after the warm-up GET) before any load starts: only
+        // it can have arrived there since.
+        long reached = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cluster.apps.get(victim).served() < 2 && System.nanoTime() < reached) {
+            Thread.sleep(10);
+        }
+        assertEquals(2, cluster.apps.get(victim).served(), "the warm-up GET and the held POST reached the victim");
         AtomicInteger failures = new AtomicInteger();
         AtomicInteger served = new AtomicInteger();
         ExecutorService load = Executors.newFixedThreadPool(4);
@@ -271,11 +288,12 @@ class ResumeProxyServletTest extends ClusterClientTest {
 
     @Test
     void silentWorkersAreForgottenAfterWorkerTtl() throws Exception {
-        cluster = new Cluster(Map.of("workerTtl", "500ms"));
+        // 2 s: long enough that a busy machine does not let the worker expire before the test has seen it join.
+        cluster = new Cluster(Map.of("workerTtl", "2s"));
         byte[] body = CODEC.encode(new Resume("http://127.0.0.1:9/silent", "silent#1", null, 1, System.currentTimeMillis(), false, Map.of()));
         assertEquals(204, push(body, sign(body)).getStatus());
         cluster.awaitWorkers(1);
-        cluster.awaitWorkers(0);
+        cluster.awaitWorkers(0); // within 10 s
         assertEquals(WorkerDirectory.State.EXPIRED, cluster.directory().departed().get("http://127.0.0.1:9/silent"));
     }
 

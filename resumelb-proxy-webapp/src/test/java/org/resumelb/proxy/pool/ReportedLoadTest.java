@@ -229,6 +229,7 @@ class ReportedLoadTest {
         SwitchablePool pool = new SwitchablePool("least-backlog", PoolSettings.DEFAULTS, 0, java.time.Duration.ZERO);
         pool.update("http://a", "1", Map.of());
         PoolWorker a = pool.acquire("x");
+        stepped(a.owner); // the report ages on the test's clock: a stall of one half-life would halve it
         pool.reported(a, 4, 2.0);
         assertEquals(3, pool.snapshot().worker("http://a").others());
         pool.release(a);

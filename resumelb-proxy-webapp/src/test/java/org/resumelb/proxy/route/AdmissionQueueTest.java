@@ -439,6 +439,17 @@ class AdmissionQueueTest {
         while ((l = toEnd.poll()) != null) {
             l.success();
         }
+        // A request that timed out leaves the queue under its lock, and the timer thread turns it away just after: the
+        // queue may be empty while the last turnAway() calls are still to come. Wait (bounded) for every end.
+        long ended = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < ended) {
+            synchronized (ends) {
+                if (ends.stream().allMatch(e -> e.get() >= 1)) {
+                    break;
+                }
+            }
+            Thread.sleep(5);
+        }
         synchronized (ends) {
             for (AtomicInteger e : ends) {
                 assertEquals(1, e.get(), "every waiting request ended exactly once");
