@@ -47,7 +47,9 @@ class BadPushMatrixIT {
     void start() throws Exception {
         fleet = new Fleet();
         client = fleet.client;
-        proxy = fleet.addProxy(0);
+        // The tests push each worker once, then compare the pool before and after hundreds of pushes: far beyond the
+        // default workerTtl (30 s), so that none expires while a slow machine works through them.
+        proxy = fleet.addProxy(0, Map.of("workerTtl", "10m"));
     }
 
     @AfterEach
@@ -258,7 +260,7 @@ class BadPushMatrixIT {
 
     @Test
     void workersBeyondMaxWorkersAreRefusedWith429AndDepartedOnesAreBounded() throws Exception {
-        try (ProxyNode capped = new ProxyNode(0, Map.of("maxWorkers", "3", "maxDeparted", "2"))) {
+        try (ProxyNode capped = new ProxyNode(0, Map.of("maxWorkers", "3", "maxDeparted", "2", "workerTtl", "10m"))) {
             for (int w = 1; w <= 3; w++) {
                 assertEquals(204, send(capped, at("good", "http://10.9.0." + w + ":8080", 1, false)).getStatus());
             }

@@ -12,6 +12,7 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.resumelb.agent.load.LoadReport;
 
 /**
  * A worker shut down gracefully (SIGTERM: its container stops, its webapp is
@@ -19,6 +20,15 @@ import org.junit.jupiter.api.Test;
  * balancer, the requests it had in flight finish, and no client sees an error.
  */
 class GracefulShutdownIT {
+
+    /**
+     * How long each slow POST takes on the worker. SIGTERM comes {@value #LOAD_BEFORE_STOP_MILLIS} ms (and the time
+     * to see them arrive) after they reached it, so they have at most 3.5 s left: within the worker's 5 s stopTimeout
+     * ({@link WorkerMain}), and long enough to still be in flight on a slow machine.
+     */
+    static final long SLOW_POST_MILLIS = 5_000;
+    /** How long the load runs before SIGTERM. */
+    static final long LOAD_BEFORE_STOP_MILLIS = 1_500;
 
     Fleet fleet;
 
@@ -37,14 +47,29 @@ class GracefulShutdownIT {
     @Test
     void gracefulShutdownDrainsFinishesInFlightRequestsAndCostsNoError() throws Exception {
         WorkerProcess victim = fleet.serving("leaving.news");
-        Fleet.Load load = fleet.load(4, 60_000, 50_000,
-                (thread, i) -> i % 3 == 0 ? "leaving.news" : "site-" + ((i * 4 + thread) % 30) + ".news");
-        It.sleep(1_500);
+        // The slow POSTs first, and SIGTERM only once the victim itself counts them in flight: a POST is never retried,
+        // so one the load balancer had not yet forwarded when the victim's connector closed would get 502.
         List<CompletableFuture<ContentResponse>> slow = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            slow.add(fleet.post("/comments?delay=2000", "leaving.news", "comment=" + i));
+            slow.add(fleet.post("/comments?delay=" + SLOW_POST_MILLIS, "leaving.news", "comment=" + i));
         }
-        It.sleep(300);
+        int atVictim = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        while (atVictim < 3 && System.nanoTime() < deadline) {
+            // A request that names a class is told the worker's load; the one asking counts itself.
+            ContentResponse direct = fleet.client.newRequest(victim.url() + "/").headers(h -> h.put("X-ResumeLB-Class", "direct"))
+                    .timeout(5, TimeUnit.SECONDS).send();
+            LoadReport report = LoadReport.parse(direct.getHeaders().get("X-ResumeLB-Load"));
+            atVictim = report == null ? 0 : report.inFlight();
+            if (atVictim < 3) {
+                It.sleep(10);
+            }
+        }
+        assertEquals(3, atVictim, "both slow POSTs reached the victim (the one asking counts itself)");
+        Fleet.Load load = fleet.load(4, 60_000, 50_000,
+                (thread, i) -> i % 3 == 0 ? "leaving.news" : "site-" + ((i * 4 + thread) % 30) + ".news");
+        It.sleep(LOAD_BEFORE_STOP_MILLIS);
+        assertTrue(slow.stream().noneMatch(CompletableFuture::isDone), "the slow POSTs were still in flight at SIGTERM");
         long stopAt = System.nanoTime();
         victim.terminate();
         long stoppedMillis = (System.nanoTime() - stopAt) / 1_000_000;
