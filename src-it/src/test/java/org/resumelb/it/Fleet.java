@@ -21,6 +21,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
+import org.resumelb.agent.load.LoadReport;
 
 /**
  * The fixture of the integration tests: load balancers (the real proxy WAR in
@@ -215,18 +216,18 @@ final class Fleet implements AutoCloseable {
     /**
      * Waits until the worker at {@code workerUrl} itself counts {@code n} requests in flight besides the one asking (a request that
      * names a class is told the worker's load, {@code X-ResumeLB-Load}): a proxy counts a request when it forwards
-     * it, the worker when it arrives. Fails after {@code timeoutMillis}.
+     * it, the worker when it arrives. Returns the count (at least {@code n}); fails after {@code timeoutMillis}.
      */
-    void awaitAtWorker(String workerUrl, int n, long timeoutMillis) throws Exception {
+    int awaitAtWorker(String workerUrl, int n, long timeoutMillis) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         int atWorker = 0;
         while (System.nanoTime() < deadline) {
             ContentResponse direct = client.newRequest(workerUrl + "/").headers(h -> h.put("X-ResumeLB-Class", "direct"))
                     .timeout(5, TimeUnit.SECONDS).send();
-            org.resumelb.agent.load.LoadReport load = org.resumelb.agent.load.LoadReport.parse(direct.getHeaders().get("X-ResumeLB-Load"));
+            LoadReport load = LoadReport.parse(direct.getHeaders().get("X-ResumeLB-Load"));
             atWorker = load == null ? 0 : load.inFlight() - 1;
             if (atWorker >= n) {
-                return;
+                return atWorker;
             }
             It.sleep(10);
         }

@@ -12,7 +12,6 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.resumelb.agent.load.LoadReport;
 
 /**
  * A worker shut down gracefully (SIGTERM: its container stops, its webapp is
@@ -53,19 +52,7 @@ class GracefulShutdownIT {
         for (int i = 0; i < 2; i++) {
             slow.add(fleet.post("/comments?delay=" + SLOW_POST_MILLIS, "leaving.news", "comment=" + i));
         }
-        int atVictim = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
-        while (atVictim < 3 && System.nanoTime() < deadline) {
-            // A request that names a class is told the worker's load; the one asking counts itself.
-            ContentResponse direct = fleet.client.newRequest(victim.url() + "/").headers(h -> h.put("X-ResumeLB-Class", "direct"))
-                    .timeout(5, TimeUnit.SECONDS).send();
-            LoadReport report = LoadReport.parse(direct.getHeaders().get("X-ResumeLB-Load"));
-            atVictim = report == null ? 0 : report.inFlight();
-            if (atVictim < 3) {
-                It.sleep(10);
-            }
-        }
-        assertEquals(3, atVictim, "both slow POSTs reached the victim (the one asking counts itself)");
+        assertEquals(2, fleet.awaitAtWorker(victim.url(), 2, 4_000), "both slow POSTs reached the victim");
         Fleet.Load load = fleet.load(4, 60_000, 50_000,
                 (thread, i) -> i % 3 == 0 ? "leaving.news" : "site-" + ((i * 4 + thread) % 30) + ".news");
         It.sleep(LOAD_BEFORE_STOP_MILLIS);

@@ -60,19 +60,8 @@ class MultiLbIT {
             Thread.sleep(10);
         }
         assertEquals(HELD, ProxyStatus.read(a.url()).perWorker("backlog").get(busy).intValue(), "A holds the worker busy");
-        // A counts a request when it forwards it; the worker, when it arrives. Ask the worker itself (a request that
-        // names a class is told the load) until all the held requests have reached it.
-        int atWorker = 0;
-        while (atWorker < HELD + 1 && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(5)) {
-            ContentResponse direct = fleet.client.newRequest(busy + "/").headers(h -> h.put("X-ResumeLB-Class", "direct"))
-                    .timeout(5, TimeUnit.SECONDS).send();
-            org.resumelb.agent.load.LoadReport load = org.resumelb.agent.load.LoadReport.parse(direct.getHeaders().get("X-ResumeLB-Load"));
-            atWorker = load == null ? 0 : load.inFlight();
-            if (atWorker < HELD + 1) {
-                Thread.sleep(10);
-            }
-        }
-        assertEquals(HELD + 1, atWorker, "the held requests reached the worker (the one asking counts itself)");
+        // A counts a request when it forwards it; the worker, when it arrives: wait until all have reached it.
+        assertEquals(HELD, fleet.awaitAtWorker(busy, HELD, 10_000), "the held requests reached the worker");
 
         long start = System.nanoTime();
         Map<String, Integer> viaB = probe(b);

@@ -44,7 +44,7 @@ class WorkerKilledIT {
         for (int i = 0; i < 2; i++) {
             posts.add(fleet.post("/comments?delay=10000", "victim.news", "comment=" + i));
         }
-        fleet.awaitAtWorker(victim.url(), 2, 10_000);
+        assertEquals(2, fleet.awaitAtWorker(victim.url(), 2, 10_000), "both POSTs reached the victim");
         Fleet.Load load = fleet.load(4, 60_000, 50_000, (thread, i) -> "site-" + ((i * 4 + thread) % 30) + ".news");
         It.sleep(1_500);
         long killedAt = System.nanoTime();
