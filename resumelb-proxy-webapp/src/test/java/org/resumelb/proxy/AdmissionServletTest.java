@@ -3,9 +3,11 @@ package org.resumelb.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -16,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,13 +69,7 @@ class AdmissionServletTest {
     }
 
     static void await(String what, IntSupplier value, int expected) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (value.getAsInt() != expected) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError(what + " is " + value.getAsInt() + ", expected " + expected);
-            }
-            Thread.sleep(10);
-        }
+        Await.value(what, Duration.ofSeconds(10), value, expected);
     }
 
     JsonNode admissionStatus() throws Exception {
@@ -145,12 +142,12 @@ class AdmissionServletTest {
         await("backlog", () -> cluster.loadBalancer().pool().backlog(), 1);
         // Bob gives up once his request waits in the queue (not after a fixed time, which a busy machine could spend
         // before the request even got there): the client aborts it, closing its connection.
-        org.eclipse.jetty.client.Request bobs = client.newRequest(cluster.proxyUrl() + "/impatient")
+        Request bobs = client.newRequest(cluster.proxyUrl() + "/impatient")
                 .headers(h -> h.put(HttpHeader.HOST, "site.example").put("X-User", "bob"))
                 .timeout(20, TimeUnit.SECONDS);
         CompletableFuture<ContentResponse> impatient = new CompletableResponseListener(bobs).send();
         await("waiting", queue()::waiting, 1);
-        bobs.abort(new java.util.concurrent.CancellationException("bob gave up"));
+        bobs.abort(new CancellationException("bob gave up"));
         assertTrue(impatient.handle((r, e) -> e != null).get(20, TimeUnit.SECONDS), "the client gave up");
         Cluster.release(hold);
         assertEquals(200, first.get(20, TimeUnit.SECONDS).getStatus());

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -158,7 +160,7 @@ class ResumeProxyServletTest extends ClusterClientTest {
         // Find which worker serves "victim.example" and hold a POST on it until the test is over: it is still in flight
         // when the worker stops, however slow the machine.
         String victim = get("victim.example", "/warm").getHeaders().get("X-Worker");
-        String hold = java.util.UUID.randomUUID().toString();
+        String hold = UUID.randomUUID().toString();
         var listener = new org.eclipse.jetty.client.CompletableResponseListener(client.POST(cluster.proxyUrl() + "/upload?hold=" + hold)
                 .headers(h -> h.put(HttpHeader.HOST, "victim.example"))
                 .body(new StringRequestContent("payload"))
@@ -174,11 +176,8 @@ class ResumeProxyServletTest extends ClusterClientTest {
     private void stopMidRun(String victim, CompletableFuture<ContentResponse> post) throws Exception {
         // The POST has reached the victim's application (counted after the warm-up GET) before any load starts: only
         // it can have arrived there since.
-        long reached = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (cluster.apps.get(victim).served() < 2 && System.nanoTime() < reached) {
-            Thread.sleep(10);
-        }
-        assertEquals(2, cluster.apps.get(victim).served(), "the warm-up GET and the held POST reached the victim");
+        Await.value("the requests (the warm-up GET and the held POST) that reached the victim", Duration.ofSeconds(10),
+                () -> cluster.apps.get(victim).served(), 2);
         AtomicInteger failures = new AtomicInteger();
         AtomicInteger served = new AtomicInteger();
         ExecutorService load = Executors.newFixedThreadPool(4);

@@ -60,13 +60,15 @@ class ZooKeeperLoadBalancerTest {
         server.close();
     }
 
+    /** Sessions of 10 s: a client starved by a busy machine must not lose its session (no test here waits for an expiry). */
+    static final Duration SESSION = Duration.ofSeconds(10);
+
     Map<String, String> params(String lbUrl) {
         Map<String, String> p = new HashMap<>();
         p.put("secret", SECRET);
         p.put("zookeeper", server.getConnectString());
         p.put("zookeeperPath", "/fleet");
-        // 10 s: a client starved by a busy machine must not lose its session (no test here waits for an expiry).
-        p.put("zookeeperSessionTimeout", "10s");
+        p.put("zookeeperSessionTimeout", SESSION.toSeconds() + "s");
         p.put("lbUrl", lbUrl);
         return p;
     }
@@ -139,15 +141,15 @@ class ZooKeeperLoadBalancerTest {
     @Test
     void aWorkerWhoseNodeGoesLeavesThePoolAtOnceAndEachLoadBalancerIsRegistered() throws Exception {
         LoadBalancer lb = lb("http://127.0.0.1:9001");
-        Discovery watcher = Discovery.open(new Discovery.Config(server.getConnectString(), "/fleet", Duration.ofSeconds(10)));
+        Discovery watcher = Discovery.open(new Discovery.Config(server.getConnectString(), "/fleet", SESSION));
         opened.add(watcher);
         AtomicReference<List<Discovery.Member>> lbs = new AtomicReference<>(List.of());
         watcher.watchMembers(Discovery.Role.LOAD_BALANCER, lbs::set);
         await("the load balancer registered", () -> lbs.get().equals(List.of(new Discovery.Member("http://127.0.0.1:9001", null))));
 
-        Discovery worker = Discovery.open(new Discovery.Config(server.getConnectString(), "/fleet", Duration.ofSeconds(10)));
+        Discovery worker = Discovery.open(new Discovery.Config(server.getConnectString(), "/fleet", SESSION));
         worker.register(Discovery.Role.WORKER, new Discovery.Member("http://127.0.0.1:8081", "1"));
-        Discovery other = Discovery.open(new Discovery.Config(server.getConnectString(), "/fleet", Duration.ofSeconds(10)));
+        Discovery other = Discovery.open(new Discovery.Config(server.getConnectString(), "/fleet", SESSION));
         opened.add(other);
         other.register(Discovery.Role.WORKER, new Discovery.Member("http://127.0.0.1:8082", "1"));
         await("both registered", () -> String.valueOf(lb.settingsInForce().get("zookeeperState")).contains("2 workers registered"));

@@ -18,6 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -48,7 +51,7 @@ class ResumePublisherTest {
      */
     static final class Receiver implements AutoCloseable {
         final HttpServer server;
-        final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4);
+        final ExecutorService executor = Executors.newFixedThreadPool(4);
         final List<Resume> accepted = new ArrayList<>();
         final List<String> refused = new ArrayList<>();
         final List<String> paths = new ArrayList<>();
@@ -216,7 +219,7 @@ class ResumePublisherTest {
                 // Each balancer of the last set is pushed to once as a member of it (when it joined the set, or when it
                 // came back after leaving it): wait for those pushes to be answered. The receivers' own lists would not
                 // do: every balancer got pushes during the storm.
-                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (publisher.pushCounts().values().stream().anyMatch(c -> c[0] + c[1] == 0) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }

@@ -3,6 +3,7 @@ package org.resumelb.proxy.membership;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -15,6 +16,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.resumelb.proxy.Await;
 import org.resumelb.proxy.TestCertificates;
 
 /**
@@ -103,13 +105,7 @@ final class TestWorkers implements AutoCloseable {
 
     /** Waits up to 15 s for {@code condition}, checking every 10 ms; throws naming {@code what} when it does not hold by then. */
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 15 s: " + what);
-            }
-            Thread.sleep(10);
-        }
+        Await.until(what, Duration.ofSeconds(15), condition);
     }
 
     /** A port free on 127.0.0.1 now. */

@@ -29,6 +29,7 @@ import org.resumelb.agent.classify.RequestClasses;
 import org.resumelb.agent.resume.Resume;
 import org.resumelb.agent.resume.ResumeCodec;
 import org.resumelb.agent.resume.ResumeLimits;
+import org.resumelb.proxy.Await;
 import org.resumelb.proxy.membership.ResumeReceiver;
 import org.resumelb.proxy.membership.WorkerDirectory;
 import org.resumelb.proxy.operations.ClassCounts;
@@ -441,15 +442,11 @@ class AdmissionQueueTest {
         }
         // A request that timed out leaves the queue under its lock, and the timer thread turns it away just after: the
         // queue may be empty while the last turnAway() calls are still to come. Wait (bounded) for every end.
-        long ended = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < ended) {
+        Await.until("every waiting request ended", Duration.ofSeconds(10), () -> {
             synchronized (ends) {
-                if (ends.stream().allMatch(e -> e.get() >= 1)) {
-                    break;
-                }
+                return ends.stream().allMatch(e -> e.get() >= 1);
             }
-            Thread.sleep(5);
-        }
+        });
         synchronized (ends) {
             for (AtomicInteger e : ends) {
                 assertEquals(1, e.get(), "every waiting request ended exactly once");
